@@ -1,0 +1,50 @@
+"""Project exceptions: each names the bad value and, where there is one, the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ElmoIndexError(Exception):
+    """Base class of every error this project raises for a user's input or files."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path if self.line is None else f"{self.path}:{self.line}"
+            where += ": "
+        return f"{where}{self.message}"
+
+
+class ModelFormatError(ElmoIndexError):
+    """A model file is missing, truncated, foreign, or disagrees with its options."""
+
+
+class ModelNotFoundError(ElmoIndexError):
+    """A model name or path does not resolve to a model."""
+
+
+class DownloadError(ElmoIndexError):
+    """A model download failed (offline, bad checksum, server error)."""
+
+
+class ConfigError(ElmoIndexError):
+    """A configuration value is invalid."""
+
+
+class CorpusError(ElmoIndexError):
+    """The corpus cannot be read as the chosen format."""
+
+
+class IndexStateError(ElmoIndexError):
+    """An index directory is missing, incomplete, corrupt, or built with other settings."""
+
+
+class QueryError(ElmoIndexError):
+    """A query cannot be answered (unknown word, layer not indexed, ...)."""
