@@ -35,8 +35,6 @@ def resolve_model_path(path_or_name: str | Path) -> Path:
 
     registry = load_registry()
     entry = registry.get(str(path_or_name))
-    if entry.path is not None:
-        return entry.path
     cached = resolve_cached(entry)
     if cached is None:
         raise ModelNotFoundError(

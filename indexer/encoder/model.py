@@ -263,6 +263,7 @@ class BiLSTM(nn.Module):
             2, total, batch, 4 * cell
         )
         out = x.new_zeros(2, total, batch, self.hidden_dim)
+        inplace = not torch.is_grad_enabled()
         h, c = h0, c0
         final_h: list[Tensor] = []
         final_c: list[Tensor] = []
@@ -277,22 +278,42 @@ class BiLSTM(nn.Module):
                 n_prev = n
             if n == 0:
                 break
-            gates = torch.baddbmm(projected[:, t, :n], h, w_h)
-            # stored gate order: input, forget, output (sigmoid), then cell candidate (tanh)
-            sig = torch.sigmoid(gates[..., : 3 * cell])
-            g = torch.tanh(gates[..., 3 * cell :])
-            c = torch.addcmul(sig[..., cell : 2 * cell] * c, sig[..., :cell], g)
-            if self.cell_clip is not None:
-                c = torch.clamp(c, -self.cell_clip, self.cell_clip)
-            h = torch.bmm(sig[..., 2 * cell :] * torch.tanh(c), w_p)
-            if self.proj_clip is not None:
-                h = torch.clamp(h, -self.proj_clip, self.proj_clip)
+            h, c = self._step(projected[:, t, :n], h, c, w_h, w_p, inplace)
             out[:, t, :n] = h
         if n_prev > 0:
             final_h.insert(0, h[:, :n_prev])
             final_c.insert(0, c[:, :n_prev])
         # Rows of length 0 "finish" at step 0 and so keep their initial state.
         return out.transpose(1, 2), torch.cat(final_h, dim=1), torch.cat(final_c, dim=1)
+
+    def _step(
+        self, projected: Tensor, h: Tensor, c: Tensor, w_h: Tensor, w_p: Tensor, inplace: bool
+    ) -> tuple[Tensor, Tensor]:
+        """One time step of both directions; stored gate order is (input, forget, output, cell)."""
+        cell = self.cell_dim
+        gates = torch.baddbmm(projected, h, w_h)
+        if inplace:  # inference: fewer passes over memory, no autograd to protect
+            gates[..., : 3 * cell].sigmoid_()
+            gates[..., 3 * cell :].tanh_()
+            c = c * gates[..., cell : 2 * cell]
+            c.addcmul_(gates[..., :cell], gates[..., 3 * cell :])
+            if self.cell_clip is not None:
+                c.clamp_(-self.cell_clip, self.cell_clip)
+            hidden = torch.tanh(c).mul_(gates[..., 2 * cell : 3 * cell])
+            h = torch.bmm(hidden, w_p)
+            if self.proj_clip is not None:
+                h.clamp_(-self.proj_clip, self.proj_clip)
+            return h, c
+        sig = torch.sigmoid(gates[..., : 3 * cell])
+        c = torch.addcmul(
+            sig[..., cell : 2 * cell] * c, sig[..., :cell], torch.tanh(gates[..., 3 * cell :])
+        )
+        if self.cell_clip is not None:
+            c = torch.clamp(c, -self.cell_clip, self.cell_clip)
+        h = torch.bmm(sig[..., 2 * cell :] * torch.tanh(c), w_p)
+        if self.proj_clip is not None:
+            h = torch.clamp(h, -self.proj_clip, self.proj_clip)
+        return h, c
 
     @classmethod
     def from_weights(
