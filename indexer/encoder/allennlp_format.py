@@ -48,14 +48,19 @@ def read_options(path: Path) -> dict[str, Any]:
         lstm, cnn = options["lstm"], options["char_cnn"]
         for key in ("dim", "projection_dim", "n_layers"):
             int(lstm[key])
-        for key in ("filters", "n_highway", "embedding", "max_characters_per_token"):
-            cnn[key]  # noqa: B018
+        missing = [
+            key
+            for key in ("filters", "n_highway", "embedding", "max_characters_per_token")
+            if key not in cnn
+        ]
+        if missing:
+            raise KeyError(f"char_cnn.{missing[0]}")
         int(cnn["embedding"]["dim"])
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFormatError(f"options lack a valid entry {err}", path=path) from err
     if cnn.get("activation", "relu") not in ("relu", "tanh"):
         raise ModelFormatError(f"unknown char_cnn activation {cnn['activation']!r}", path=path)
-    return options  # type: ignore[no-any-return]
+    return options
 
 
 def _clip(value: Any) -> float | None:

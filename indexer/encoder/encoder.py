@@ -129,11 +129,11 @@ class Encoder:
 
     def embed_batch(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """Encode exactly this batch (under ``carry``, row i continues row i of the last batch)."""
-        sentences = [list(s) for s in sentences]
-        if not sentences:
+        batch = [list(s) for s in sentences]
+        if not batch:
             return []
         with torch.inference_mode():
-            return self._run_batch(sentences)
+            return self._run_batch(batch)
 
     def embed_sentences(
         self,
@@ -162,9 +162,9 @@ class Encoder:
                     outputs = self._run_batch([window[i] for i in batch])
                     for i, out in zip(batch, outputs, strict=True):
                         results[i] = out
-            for out in results:
-                assert out is not None
-                yield out
+            for result in results:
+                assert result is not None
+                yield result
 
     # -- state ------------------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ class Encoder:
     def _embed_ids(self, char_ids: np.ndarray, word_ids: np.ndarray | None) -> torch.Tensor:
         chars = torch.from_numpy(char_ids).to(self.device)
         words = None if word_ids is None else torch.from_numpy(word_ids).to(self.device)
-        return self.model.token_embedder(chars, words)  # type: ignore[no-any-return]
+        return self.model.token_embedder(chars, words)
 
     def _token_vectors(self, vocab: list[str]) -> torch.Tensor:
         """(len(vocab), width) token representations, through the cache."""

@@ -45,9 +45,7 @@ def resolve_model_path(path_or_name: str | Path) -> Path:
     return cached
 
 
-def load_encoder(
-    path_or_name: str | Path, state: str = "warm", device: str = "auto"
-) -> Encoder:
+def load_encoder(path_or_name: str | Path, state: str = "warm", device: str = "auto") -> Encoder:
     """Load a model directory (allennlp pair or ElmoForManyLangs folder) or a registry name."""
     path = resolve_model_path(path_or_name)
     if path.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,7 +84,7 @@ class TokenEmbedder(nn.Module):
             if word_ids is None:
                 raise ValueError("this token embedder needs word ids")
             feats = torch.cat([self.word_embedding(word_ids), feats], dim=-1)
-        return self.projection(feats)  # type: ignore[no-any-return]
+        return self.projection(feats)
 
     @classmethod
     def from_weights(cls, w: TokenEmbedderWeights) -> TokenEmbedder:
@@ -229,7 +230,7 @@ class BiLSTM(nn.Module):
         """(2, B, T, D) inputs, each direction already in its reading order -> (L, 2, B, T, H)."""
         _, batch, total, _ = frames.shape
         lens = list(lengths)
-        if any(a < b for a, b in zip(lens, lens[1:], strict=False)):
+        if any(a < b for a, b in itertools.pairwise(lens)):
             raise ValueError("lengths must be sorted in descending order")
         if state is None:
             state = self.zero_state(batch, frames)

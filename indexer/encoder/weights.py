@@ -47,7 +47,7 @@ class TokenEmbedderWeights:
 
 @dataclass(frozen=True, eq=False)
 class LstmWeights:
-    """One layer, one direction of an LSTM with projection; gate order (input, forget, cell, output).
+    """One layer and direction of an LSTM with projection; gates (input, forget, cell, output).
 
     ``input_weight`` (4c, input_dim), ``hidden_weight`` (4c, hidden_dim), ``bias`` (4c,) with any
     constant forget-gate offset already added, ``projection`` (hidden_dim, c).

@@ -29,7 +29,8 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     loaded, options = load_allennlp(options_path, weights_path)
     assert options["lstm"]["dim"] == 16
     np.testing.assert_array_equal(loaded.token.char_embedding, weights.token.char_embedding)
-    for a, b in zip(loaded.forward + loaded.backward, weights.forward + weights.backward, strict=True):
+    pairs = zip(loaded.forward + loaded.backward, weights.forward + weights.backward, strict=True)
+    for a, b in pairs:
         np.testing.assert_array_equal(a.input_weight, b.input_weight)
         np.testing.assert_array_equal(a.hidden_weight, b.hidden_weight)
         np.testing.assert_allclose(a.bias, b.bias, atol=1e-6)
@@ -58,7 +59,7 @@ def test_truncated_hdf5(tiny_model: Path, tmp_path: Path) -> None:
     _, weights = copy_model(tiny_model, tmp_path / "m")
     data = weights.read_bytes()
     weights.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ModelFormatError, match="weights.hdf5") as info:
+    with pytest.raises(ModelFormatError, match=r"weights\.hdf5") as info:
         load_encoder(tmp_path / "m", device="cpu")
     assert "HDF5" in str(info.value) or "unreadable" in str(info.value)
 
@@ -83,14 +84,15 @@ def test_options_disagree_with_shapes(tiny_model: Path, tmp_path: Path) -> None:
     data = json.loads(options.read_text())
     data["lstm"]["dim"] = 32
     options.write_text(json.dumps(data))
-    with pytest.raises(ModelFormatError, match=r"has shape \(16, 64\), the options imply \(16, 128\)"):
+    expected = r"has shape \(16, 64\), the options imply \(16, 128\)"
+    with pytest.raises(ModelFormatError, match=expected):
         load_encoder(tmp_path / "m", device="cpu")
 
 
 def test_bad_options_json(tiny_model: Path, tmp_path: Path) -> None:
     options, _ = copy_model(tiny_model, tmp_path / "m")
     options.write_text("{not json")
-    with pytest.raises(ModelFormatError, match="options.json: not valid JSON"):
+    with pytest.raises(ModelFormatError, match=r"options\.json: not valid JSON"):
         load_encoder(tmp_path / "m", device="cpu")
     options.write_text(json.dumps({"lstm": {}}))
     with pytest.raises(ModelFormatError, match="lack a valid entry"):
