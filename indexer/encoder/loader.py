@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 from indexer.encoder.allennlp_format import find_allennlp_files, load_allennlp
 from indexer.encoder.chars import AllennlpCharMapper
 from indexer.encoder.encoder import Encoder
+from indexer.encoder.identity import file_identity
 from indexer.errors import ModelNotFoundError
 
 logger = logging.getLogger(__name__)
-
-
-def file_identity(paths: list[Path]) -> str:
-    """sha256 over the named contents of ``paths`` (the model identity recorded in manifests)."""
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode("utf-8") + b"\0")
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_model_path(path_or_name: str | Path) -> Path:
