@@ -1,6 +1,6 @@
 """Encoder throughput (tokens/s) for a model on a synthetic news-style corpus.
 
-    python -m benchmarks.encoder_throughput --model small --tokens 50000
+python -m benchmarks.encoder_throughput --model small --tokens 50000
 """
 
 from __future__ import annotations
