@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -43,8 +44,10 @@ def main() -> None:
     if encoder.device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
-    for _ in encoder.embed_sentences(sentences, batch_tokens=args.batch_tokens):
-        pass
+    rss_mid = 0
+    for i, _ in enumerate(encoder.embed_sentences(sentences, batch_tokens=args.batch_tokens)):
+        if i == len(sentences) // 2:
+            rss_mid = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     if encoder.device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - start
@@ -53,7 +56,8 @@ def main() -> None:
         f"sentences={len(sentences)} tokens={n_tokens} "
         f"mean_len={n_tokens / len(sentences):.1f} seconds={elapsed:.2f} "
         f"tokens_per_s={n_tokens / elapsed:.0f} cache_hits={encoder.cache.hits} "
-        f"cache_misses={encoder.cache.misses}"
+        f"cache_misses={encoder.cache.misses} peak_rss_mib_half={rss_mid} "
+        f"peak_rss_mib_end={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}"
     )
 
 

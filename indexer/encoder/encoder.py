@@ -202,8 +202,10 @@ class Encoder:
             return None
         if policy == "warm":
             assert self._warm is not None
+            # materialized: matrix products on broadcast (stride 0) rows round differently
             return LstmState(
-                self._warm.h.expand(-1, -1, batch, -1), self._warm.c.expand(-1, -1, batch, -1)
+                self._warm.h.expand(-1, -1, batch, -1).contiguous(),
+                self._warm.c.expand(-1, -1, batch, -1).contiguous(),
             )
         zeros = self.model.lstm.zero_state(batch, self._boundary)
         if self._carried is not None:

@@ -17,6 +17,22 @@ def _np(t: Tensor) -> np.ndarray:
     return t.detach().to("cpu", torch.float32).numpy().copy()
 
 
+#: Matrix products of fewer rows take other kernels whose results differ in the last bits; padding
+#: to these minimum row counts keeps every row's result independent of how many rows run with it.
+MIN_LSTM_ROWS = 8
+MIN_TOKEN_ROWS = 32
+
+
+def pad_rows(t: Tensor, rows: int, dim: int = 0) -> Tensor:
+    """``t`` with zero rows appended along ``dim`` up to ``rows`` (unchanged when long enough)."""
+    missing = rows - t.shape[dim]
+    if missing <= 0:
+        return t
+    shape = list(t.shape)
+    shape[dim] = missing
+    return torch.cat([t, t.new_zeros(shape)], dim=dim)
+
+
 def _swap_last_gates(a: np.ndarray) -> np.ndarray:
     """(i, f, g, o) <-> (i, f, o, g) along axis 0: the swap is its own inverse."""
     i, f, x, y = np.split(a, 4, axis=0)
@@ -73,6 +89,10 @@ class TokenEmbedder(nn.Module):
 
     def forward(self, char_ids: Tensor, word_ids: Tensor | None = None) -> Tensor:
         """(N, max_chars) character ids [and (N,) word ids] -> (N, output_dim)."""
+        n = char_ids.shape[0]
+        char_ids = pad_rows(char_ids, MIN_TOKEN_ROWS)
+        if word_ids is not None:
+            word_ids = pad_rows(word_ids, MIN_TOKEN_ROWS)
         emb = self.char_embedding(char_ids).transpose(1, 2)
         act = torch.relu if self.activation == "relu" else torch.tanh
         feats = torch.cat([act(conv(emb).amax(dim=-1)) for conv in self.convolutions], dim=-1)
@@ -84,7 +104,7 @@ class TokenEmbedder(nn.Module):
             if word_ids is None:
                 raise ValueError("this token embedder needs word ids")
             feats = torch.cat([self.word_embedding(word_ids), feats], dim=-1)
-        return self.projection(feats)
+        return self.projection(feats)[:n]
 
     @classmethod
     def from_weights(cls, w: TokenEmbedderWeights) -> TokenEmbedder:
@@ -259,10 +279,9 @@ class BiLSTM(nn.Module):
         w_h = self.hidden_weights[layer]
         w_p = self.projections[layer]
         # Time-major projected inputs: (2, T, B, 4C), bias included.
-        x_t = x.transpose(1, 2).reshape(2, total * batch, dim)
-        projected = torch.baddbmm(self.biases[layer], x_t, self.input_weights[layer]).view(
-            2, total, batch, 4 * cell
-        )
+        x_t = pad_rows(x.transpose(1, 2).reshape(2, total * batch, dim), MIN_LSTM_ROWS, dim=1)
+        projected = torch.baddbmm(self.biases[layer], x_t, self.input_weights[layer])
+        projected = projected[:, : total * batch].view(2, total, batch, 4 * cell)
         out = x.new_zeros(2, total, batch, self.hidden_dim)
         inplace = not torch.is_grad_enabled()
         h, c = h0, c0
@@ -292,6 +311,11 @@ class BiLSTM(nn.Module):
     ) -> tuple[Tensor, Tensor]:
         """One time step of both directions; stored gate order is (input, forget, output, cell)."""
         cell = self.cell_dim
+        n = h.shape[1]
+        if n < MIN_LSTM_ROWS:
+            projected = pad_rows(projected, MIN_LSTM_ROWS, dim=1)
+            h = pad_rows(h, MIN_LSTM_ROWS, dim=1)
+            c = pad_rows(c, MIN_LSTM_ROWS, dim=1)
         gates = torch.baddbmm(projected, h, w_h)
         if inplace:  # inference: fewer passes over memory, no autograd to protect
             gates[..., : 3 * cell].sigmoid_()
@@ -304,7 +328,7 @@ class BiLSTM(nn.Module):
             h = torch.bmm(hidden, w_p)
             if self.proj_clip is not None:
                 h.clamp_(-self.proj_clip, self.proj_clip)
-            return h, c
+            return h[:, :n], c[:, :n]
         sig = torch.sigmoid(gates[..., : 3 * cell])
         c = torch.addcmul(
             sig[..., cell : 2 * cell] * c, sig[..., :cell], torch.tanh(gates[..., 3 * cell :])
@@ -314,7 +338,7 @@ class BiLSTM(nn.Module):
         h = torch.bmm(sig[..., 2 * cell :] * torch.tanh(c), w_p)
         if self.proj_clip is not None:
             h = torch.clamp(h, -self.proj_clip, self.proj_clip)
-        return h, c
+        return h[:, :n], c[:, :n]
 
     @classmethod
     def from_weights(
