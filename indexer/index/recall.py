@@ -1,0 +1,103 @@
+"""Recall@k of a built index against exact inner-product search over the same matrix.
+
+Exact ties are common here (ELMo's layer 0 gives every occurrence of a word the same
+vector), and any k of a thousand equal vectors are an exact top-k. So an approximate hit is
+counted when its true cosine is at least the k-th exact cosine minus ``TIE_TOLERANCE``;
+without ties this is ``|approx ∩ exact| / k``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from indexer.index.config import IndexConfig
+from indexer.index.params import is_exact, omp_threads
+from indexer.index.vectors import (
+    RECALL_STREAM,
+    check_matrix,
+    iter_normalized,
+    read_normalized,
+    sample_rows,
+)
+
+TIE_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class RecallReport:
+    """Recall@k over ``n_queries`` rows of the matrix; ``exact`` is True for a Flat index."""
+
+    k: int
+    n_queries: int
+    recall_at_k: float
+    exact: bool
+    search_ms_per_query: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def measure_recall(
+    index: Any, matrix: np.ndarray, config: IndexConfig, ids: np.ndarray | None = None
+) -> RecallReport:
+    """Search ``config.recall_queries`` seeded random rows and compare with exact search.
+
+    The query rows stay in the index and count as their own neighbours in both searches.
+    ``ids`` are the occurrence ids the index was built with (default ``0..N-1``).
+    ``search_ms_per_query`` is the time of one batched search divided by the query count.
+    """
+    check_matrix(matrix)
+    n = matrix.shape[0]
+    k = min(config.recall_k, n)
+    rows = sample_rows(n, config.recall_queries, config.seed, stream=RECALL_STREAM)
+    queries = read_normalized(matrix, rows)
+    with omp_threads(config.threads):
+        started = time.perf_counter()
+        _, labels = index.search(queries, k)
+        elapsed = time.perf_counter() - started
+    kth = exact_kth_scores(matrix, queries, k)
+    positions = _positions(labels, ids, n)
+    true_scores = _true_scores(matrix, queries, positions)
+    hits = np.minimum((true_scores >= kth[:, None] - TIE_TOLERANCE).sum(axis=1), k)
+    return RecallReport(
+        k=k,
+        n_queries=len(rows),
+        recall_at_k=float(hits.mean() / k),
+        exact=is_exact(index),
+        search_ms_per_query=1000 * elapsed / len(rows),
+    )
+
+
+def exact_kth_scores(matrix: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """The k-th largest cosine of each query over all normalized rows, chunk by chunk."""
+    best = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    for _, chunk in iter_normalized(matrix):
+        scores = np.concatenate([best, queries @ chunk.T], axis=1)
+        best = -np.partition(-scores, k - 1, axis=1)[:, :k]
+    return best.min(axis=1)
+
+
+def _true_scores(matrix: np.ndarray, queries: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Cosine of each query with each returned row; -inf where nothing was returned."""
+    scores = np.full(positions.shape, -np.inf, dtype=np.float32)
+    found = positions >= 0
+    query_of, _ = np.nonzero(found)
+    rows = np.unique(positions[found])
+    vectors = read_normalized(matrix, rows)[np.searchsorted(rows, positions[found])]
+    scores[found] = np.einsum("ij,ij->i", vectors, queries[query_of])
+    return scores
+
+
+def _positions(labels: np.ndarray, ids: np.ndarray | None, n: int) -> np.ndarray:
+    """Matrix rows of the returned labels; -1 where FAISS found nothing or the id is unknown."""
+    labels = labels.astype(np.int64)
+    if ids is None:
+        return np.where((labels >= 0) & (labels < n), labels, -1)
+    order = np.argsort(ids, kind="stable")
+    at = np.clip(np.searchsorted(ids, labels, sorter=order), 0, n - 1)
+    rows = order[at]
+    return np.where(ids[rows] == labels, rows, -1)

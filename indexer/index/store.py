@@ -1,0 +1,50 @@
+"""Write and read one layer's FAISS index file, atomically and with named errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import faiss
+
+from indexer.errors import IndexStateError
+
+logger = logging.getLogger(__name__)
+
+
+def save_index(index: Any, path: str | Path) -> None:
+    """Write ``index`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        faiss.write_index(index, str(tmp))
+        os.replace(tmp, path)
+    except (RuntimeError, OSError) as err:
+        tmp.unlink(missing_ok=True)
+        raise IndexStateError(f"cannot write the FAISS index: {err}", path=path) from err
+
+
+def load_index(path: str | Path, *, mmap: bool = False) -> Any:
+    """Read an index written by ``save_index``; a missing or corrupt file is an IndexStateError.
+
+    With ``mmap`` the file is memory-mapped read-only where FAISS can (a cold start then need not
+    read it whole), and read whole where it cannot. Search parameters are stored in the file;
+    ``apply_search_params`` changes them.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IndexStateError("FAISS index file not found", path=path)
+    if mmap:
+        flags = getattr(faiss, "IO_FLAG_MMAP", 0) | getattr(faiss, "IO_FLAG_READ_ONLY", 0)
+        try:
+            return faiss.read_index(str(path), flags)
+        except RuntimeError:
+            logger.debug("cannot memory-map %s; reading it whole", path)
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as err:
+        raise IndexStateError(
+            f"cannot read the FAISS index, the file is corrupt: {err}", path=path
+        ) from err

@@ -1,0 +1,74 @@
+"""A layer's vector matrix read for indexing: seeded row samples and L2-normalized chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from indexer.errors import IndexStateError
+
+CHUNK_ROWS = 65536
+TRAIN_STREAM = 0
+RECALL_STREAM = 1
+
+
+def check_matrix(matrix: np.ndarray) -> None:
+    """Raise IndexStateError unless ``matrix`` is a non-empty (N, d) float16/float32 array."""
+    if matrix.ndim != 2 or matrix.shape[0] < 1 or matrix.shape[1] < 1:
+        raise IndexStateError(
+            f"vector matrix must have shape (N, d) with N, d >= 1, got {matrix.shape}"
+        )
+    if matrix.dtype not in (np.float16, np.float32):
+        raise IndexStateError(f"vector matrix must be float16 or float32, got {matrix.dtype}")
+
+
+def sample_rows(n_rows: int, n_sample: int, seed: int, *, stream: int = TRAIN_STREAM) -> np.ndarray:
+    """Sorted distinct row indices drawn uniformly from ``range(n_rows)``.
+
+    The same ``(seed, stream)`` gives the same rows; ``stream`` keeps the training sample and
+    the recall queries apart. All rows when ``n_sample >= n_rows``.
+
+    >>> sample_rows(5, 10, seed=0).tolist()
+    [0, 1, 2, 3, 4]
+    >>> rows = sample_rows(1_000_000, 1000, seed=0)
+    >>> len(set(rows.tolist())), bool(rows[0] < 10_000 and rows[-1] > 990_000)
+    (1000, True)
+    """
+    if n_sample >= n_rows:
+        return np.arange(n_rows, dtype=np.int64)
+    rng = np.random.default_rng([seed, stream])
+    return np.sort(rng.choice(n_rows, size=n_sample, replace=False)).astype(np.int64)
+
+
+def normalize(block: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+    """A float32 copy of ``block`` with unit-norm rows; zero rows stay zero.
+
+    ``rows`` are the matrix rows of ``block``, named when a value is not finite.
+
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]], dtype=np.float16), range(2)).tolist()
+    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+    x = np.array(block, dtype=np.float32)
+    finite = np.isfinite(x).all(axis=1)
+    if not finite.all():
+        bad = int(rows[int(np.argmin(finite))])
+        raise IndexStateError(f"vector of row {bad} holds a NaN or infinite value")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    np.divide(x, norms, out=x, where=norms > 0)
+    return x
+
+
+def iter_normalized(
+    matrix: np.ndarray, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(first_row, normalized float32 chunk)`` over the matrix, ``chunk_rows`` rows at a time."""
+    n = matrix.shape[0]
+    for start in range(0, n, chunk_rows):
+        stop = min(start + chunk_rows, n)
+        yield start, normalize(matrix[start:stop], range(start, stop))
+
+
+def read_normalized(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The given rows (sorted, for sequential reads of a memmap), normalized as float32."""
+    return normalize(matrix[rows], rows)

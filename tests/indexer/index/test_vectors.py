@@ -1,0 +1,66 @@
+"""Row sampling and chunked normalization of a layer's matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.errors import IndexStateError
+from indexer.index.vectors import (
+    RECALL_STREAM,
+    TRAIN_STREAM,
+    check_matrix,
+    iter_normalized,
+    normalize,
+    read_normalized,
+    sample_rows,
+)
+
+
+def test_sample_spans_the_whole_range_uniformly():
+    n = 10_000_000
+    rows = sample_rows(n, 100_000, seed=0)
+    assert len(rows) == 100_000 and len(np.unique(rows)) == 100_000
+    assert np.all(np.diff(rows) > 0) and rows[0] >= 0 and rows[-1] < n
+    assert rows[0] < n // 1000 and rows[-1] > n - n // 1000
+    per_decile = np.bincount(rows * 10 // n, minlength=10)
+    assert per_decile.min() > 9_500 and per_decile.max() < 10_500  # 10,000 expected each
+
+
+def test_sample_is_seeded_and_streams_differ():
+    a = sample_rows(1000, 100, seed=7, stream=TRAIN_STREAM)
+    assert np.array_equal(a, sample_rows(1000, 100, seed=7, stream=TRAIN_STREAM))
+    assert not np.array_equal(a, sample_rows(1000, 100, seed=8, stream=TRAIN_STREAM))
+    assert not np.array_equal(a, sample_rows(1000, 100, seed=7, stream=RECALL_STREAM))
+    assert sample_rows(50, 100, seed=0).tolist() == list(range(50))
+
+
+def test_normalize_keeps_zero_rows_and_names_bad_rows():
+    block = np.array([[0, 0, 0], [1, 2, 2], [-3, 0, 4]], dtype=np.float16)
+    out = normalize(block, range(10, 13))
+    assert out.dtype == np.float32
+    expected = np.array([[0, 0, 0], [1 / 3, 2 / 3, 2 / 3], [-0.6, 0, 0.8]])
+    assert np.allclose(out, expected)
+    block[2, 1] = np.inf
+    with pytest.raises(IndexStateError, match="row 12 "):
+        normalize(block, range(10, 13))
+
+
+def test_chunks_cover_every_row_once(matrix):
+    seen: list[int] = []
+    for start, chunk in iter_normalized(matrix, chunk_rows=700):
+        assert chunk.shape == (min(700, len(matrix) - start), matrix.shape[1])
+        seen.extend(range(start, start + len(chunk)))
+        assert np.allclose(np.linalg.norm(chunk, axis=1), 1.0, atol=1e-5)
+    assert seen == list(range(len(matrix)))
+    rows = np.array([3, 1500, 2999])
+    expected = matrix[rows] / np.linalg.norm(matrix[rows], axis=1, keepdims=True)
+    assert np.allclose(read_normalized(matrix, rows), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "bad", [np.zeros((0, 4), np.float32), np.zeros(4, np.float32), np.zeros((3, 4), np.int8)]
+)
+def test_check_matrix_rejects(bad):
+    with pytest.raises(IndexStateError, match="vector matrix"):
+        check_matrix(bad)
