@@ -282,9 +282,10 @@ class BiLSTM(nn.Module):
         x_t = pad_rows(x.transpose(1, 2).reshape(2, total * batch, dim), MIN_LSTM_ROWS, dim=1)
         projected = torch.baddbmm(self.biases[layer], x_t, self.input_weights[layer])
         projected = projected[:, : total * batch].view(2, total, batch, 4 * cell)
-        out = x.new_zeros(2, total, batch, self.hidden_dim)
+        steps = projected.unbind(1)  # one view per step: cheap to index, cheap to back-propagate
         inplace = not torch.is_grad_enabled()
         h, c = h0, c0
+        outputs: list[Tensor] = []
         final_h: list[Tensor] = []
         final_c: list[Tensor] = []
         n_prev = batch
@@ -297,14 +298,16 @@ class BiLSTM(nn.Module):
                 h, c = h[:, :n], c[:, :n]
                 n_prev = n
             if n == 0:
+                outputs.extend([h0.new_zeros(2, batch, self.hidden_dim)] * (total - t))
                 break
-            h, c = self._step(projected[:, t, :n], h, c, w_h, w_p, inplace)
-            out[:, t, :n] = h
+            h, c = self._step(steps[t][:, :n], h, c, w_h, w_p, inplace)
+            outputs.append(pad_rows(h, batch, dim=1))
         if n_prev > 0:
             final_h.insert(0, h[:, :n_prev])
             final_c.insert(0, c[:, :n_prev])
         # Rows of length 0 "finish" at step 0 and so keep their initial state.
-        return out.transpose(1, 2), torch.cat(final_h, dim=1), torch.cat(final_c, dim=1)
+        out = torch.stack(outputs, dim=2) if outputs else x.new_zeros(2, batch, 0, self.hidden_dim)
+        return out, torch.cat(final_h, dim=1), torch.cat(final_c, dim=1)
 
     def _step(
         self, projected: Tensor, h: Tensor, c: Tensor, w_h: Tensor, w_p: Tensor, inplace: bool

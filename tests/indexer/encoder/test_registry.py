@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_shipped_registry_lists_the_official_models():
         "medium": 512,
         "original": 1024,
         "original-5.5b": 1024,
-        "demo": None,
+        "demo": 128,
     }
     small = registry.get("small")
     assert small.family == "allennlp"
@@ -88,6 +89,8 @@ def test_demo_entry_points_inside_the_package():
     assert demo.files == ()
     assert demo.description.startswith("A demonstration model trained on the bundled sample corpus")
     assert demo.local_dir == BUNDLED_MODELS_DIR / "demo"
+    options = json.loads((BUNDLED_MODELS_DIR / "demo" / "options.json").read_text())
+    assert demo.dim == 2 * options["lstm"]["projection_dim"]
     assert ROOT / "indexer" / "models" == BUNDLED_MODELS_DIR
 
 
