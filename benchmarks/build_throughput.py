@@ -1,0 +1,97 @@
+"""End-to-end ``indexer build`` throughput next to the encoder's own, same model and corpus.
+
+    python -m benchmarks.build_throughput --model small --tokens 50000 --threads 2 --device cpu
+
+The encoder figure runs ``embed_sentences`` over the corpus's sentences (as the reader gives
+them) and discards the vectors; the build figure is ``indexer.build`` from call to return:
+model loading, reading, encoding, shard writing, lexicon, FAISS indexes and recall included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from benchmarks.synthetic import news_like_sentences, official_size_model, write_corpus
+from indexer.builder import BuildConfig, run_build
+from indexer.corpus import open_corpus
+from indexer.encoder.loader import load_encoder
+from indexer.store import read_manifest
+
+
+def encoder_rate(model: Path, corpus: Path, args: argparse.Namespace) -> tuple[float, float]:
+    """(seconds to load the model, tokens/s of embed_sentences over the corpus)."""
+    started = time.perf_counter()
+    encoder = load_encoder(model, state=args.state, device=args.device)
+    loaded = time.perf_counter() - started
+    with open_corpus(corpus) as reader:
+        sentences = [s.tokens for s in reader]
+    n_tokens = sum(map(len, sentences))
+    # Warm up on other text (other content words), so that the token cache starts as cold as
+    # the build's freshly loaded encoder.
+    for _ in encoder.embed_sentences(news_like_sentences(2000, seed=2), batch_tokens=4096):
+        pass
+    started = time.perf_counter()
+    for _ in encoder.embed_sentences(sentences, batch_tokens=args.batch_tokens):
+        pass
+    if encoder.device.type == "cuda":
+        torch.cuda.synchronize()
+    return loaded, n_tokens / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="small", help="small|medium|original or a model path")
+    parser.add_argument("--tokens", type=int, default=50_000)
+    parser.add_argument("--batch-tokens", type=int, default=4096)
+    parser.add_argument("--state", default="warm")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument("--work-dir", default=None, help="where models and corpora are kept")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    work = Path(args.work_dir or tempfile.mkdtemp(prefix="elmo-build-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    model = Path(args.model)
+    if not model.exists():
+        model = official_size_model(args.model, work / f"model-{args.model}")
+    corpus = work / f"corpus-{args.tokens}.txt"
+    if not corpus.exists():
+        write_corpus(corpus, args.tokens, seed=1)
+
+    load_s, encoder_tps = encoder_rate(model, corpus, args)
+    config = BuildConfig(
+        out=work / "index",
+        model=str(model),
+        state=args.state,
+        device=args.device,
+        batch_tokens=args.batch_tokens,
+        overwrite=True,
+    )
+    started = time.perf_counter()
+    report = run_build(corpus, config)
+    seconds = time.perf_counter() - started
+    timings = read_manifest(config.out).timings
+    result = {
+        "model": args.model,
+        "device": args.device,
+        "threads": torch.get_num_threads(),
+        "tokens": report.tokens,
+        "encoder_tokens_per_s": round(encoder_tps),
+        "build_tokens_per_s": round(report.tokens / seconds),
+        "build_vs_encoder": round(report.tokens / seconds / encoder_tps, 3),
+        "build_seconds": round(seconds, 2),
+        "model_load_s": round(load_s, 2),
+        "stage_seconds": timings,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

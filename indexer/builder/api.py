@@ -1,0 +1,241 @@
+"""``build``: check the output directory, load the model, stream the corpus, index, report."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from indexer.builder.config import BuildConfig, BuildReport
+from indexer.builder.finish import index_stage, lexicon_stage
+from indexer.builder.plan import decide_start, resolve_layers
+from indexer.builder.progress import Progress, make_progress
+from indexer.builder.runner import Encoder, StreamPlan, stream_corpus
+from indexer.builder.threads import ShardCommitter
+from indexer.corpus import CorpusReader, fingerprint, open_corpus
+from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
+from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
+from indexer.store.files import tree_bytes
+from indexer.store.layout import IndexLayout
+from indexer.store.manifest import Manifest, now, write_manifest
+from indexer.store.shards import load_state
+
+EncoderLoader = Callable[[BuildConfig], Encoder]
+
+#: Reader counts that are not "skipped or changed input".
+_READ_TOTALS = ("sentences", "tokens", "bytes_read")
+
+
+def model_name(config: BuildConfig) -> str:
+    """The model ``config`` names, else the registry's default model."""
+    from indexer.encoder.registry import load_registry
+
+    return config.model if config.model is not None else load_registry().default
+
+
+def load_model(config: BuildConfig) -> Encoder:
+    """The encoder ``config`` names, or the registry's default model with a way out offline."""
+    from indexer.encoder.loader import load_encoder
+
+    if config.model is not None:
+        return load_encoder(config.model, state=config.state, device=config.device)
+    name = model_name(config)
+    try:
+        return load_encoder(name, state=config.state, device=config.device)
+    except ModelNotFoundError as err:
+        raise ModelNotFoundError(
+            f"no --model given and the default model {name!r} is not available offline: run "
+            f"`indexer models download {name}` (needs internet), or pass --model demo (bundled, "
+            "works offline) or --model PATH (a model directory)"
+        ) from err
+
+
+def build(corpus: str | Path, config: BuildConfig | None = None, /, **options: Any) -> BuildReport:
+    """Build an index directory from a tokenized corpus (``"-"`` reads stdin).
+
+    ``options`` are :class:`BuildConfig` fields and override ``config``; for example
+    ``build("corpus.txt", model="demo", out="my-index", layers=(2,), overwrite=True)``.
+    A killed build resumes when run again with the same settings.
+    """
+    return run_build(corpus, configure(config, options))
+
+
+def configure(config: BuildConfig | None, options: Mapping[str, Any]) -> BuildConfig:
+    """``config`` (default: all defaults) with ``options`` replaced."""
+    known = {field.name for field in dataclasses.fields(BuildConfig)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"unknown build option {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    return dataclasses.replace(config or BuildConfig(), **options)
+
+
+def settings_block(
+    config: BuildConfig,
+    encoder: Encoder,
+    reader_format: str,
+    layers: tuple[int, ...],
+    corpus_fingerprint: str,
+) -> dict[str, Any]:
+    """The settings a rerun must match to reuse the directory's shards."""
+    reader = dataclasses.asdict(config.reader_config())
+    reader["format"] = reader_format
+    index = config.index_config()
+    return {
+        "model": {"identity": encoder.identity, "family": encoder.family, "dim": encoder.dim},
+        "state": config.state,
+        "layers": list(layers),
+        "dtype": config.dtype,
+        "reader": reader,
+        "corpus_fingerprint": corpus_fingerprint,
+        "shard_rows": config.shard_rows,
+        "carry_batch_size": config.carry_batch_size if config.state == "carry" else None,
+        "index": dataclasses.asdict(index),
+    }
+
+
+def run_build(
+    corpus: str | Path,
+    config: BuildConfig,
+    *,
+    load_encoder: EncoderLoader | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """:func:`build` with its stages injectable: the encoder loader (default
+    :func:`load_model`) and the progress sink (default from ``config.progress``)."""
+    started = time.perf_counter()
+    layout = IndexLayout(Path(config.out))
+    if not config.overwrite:
+        read_existing(layout)  # refuse a foreign directory before the model is loaded
+    progress = progress or make_progress(config.progress, config.progress_interval)
+    with open_corpus(corpus, config.reader_config()) as reader:
+        encoder = (load_encoder or load_model)(config)
+        layers = resolve_layers(config.layers, encoder.num_layers)
+        settings = settings_block(config, encoder, reader.format, layers, fingerprint(corpus))
+        with exclusive(layout):
+            existing = None if config.overwrite else read_existing(layout)
+            start = decide_start(existing, settings, resume=config.resume, where=str(layout.root))
+            if start == "done" and existing is not None:
+                return make_report(layout, existing, started, 0, len(existing.shards), done=True)
+            if existing is None:
+                clear_index(layout)
+                manifest = Manifest(
+                    settings=settings,
+                    model={"name": model_name(config), **encoder.describe()},
+                    corpus={
+                        "path": str(corpus),
+                        "format": reader.format,
+                        "bytes": reader.total_bytes,
+                    },
+                )
+                write_manifest(layout, manifest)
+            else:
+                manifest = existing
+                discard_uncommitted(layout, manifest)
+            resumed_from = len(manifest.shards)
+            manifest.runs.append({"started": now(), "resumed_from_shard": resumed_from})
+            try:
+                encoded = 0
+                if not manifest.corpus_done:
+                    encoded = _stream(reader, encoder, layout, manifest, config, progress)
+                del encoder  # the stages below need no model: free it and its token cache
+                lexicon_stage(layout, manifest, progress)
+                index_stage(layout, manifest, config.index_config(), progress)
+            finally:
+                progress.close()
+            seconds = time.perf_counter() - started
+            manifest.runs[-1].update(encoded_tokens=encoded, seconds=round(seconds, 3))
+            manifest.timings["total_s"] = round(manifest.timings.get("total_s", 0.0) + seconds, 3)
+            manifest.complete = True
+            write_manifest(layout, manifest)
+    return make_report(layout, manifest, started, encoded, resumed_from)
+
+
+def _stream(
+    reader: CorpusReader,
+    encoder: Encoder,
+    layout: IndexLayout,
+    manifest: Manifest,
+    config: BuildConfig,
+    progress: Progress,
+) -> int:
+    """Encode and commit the shards not yet committed; record the corpus counts."""
+    carry = config.state == "carry"
+    if carry and manifest.shards:
+        encoder.import_state(load_state(layout, manifest.shards[-1]))
+    plan = StreamPlan(
+        layers=manifest.layers,
+        dtype=manifest.dtype,
+        shard_rows=config.shard_rows,
+        batch_tokens=config.batch_tokens,
+        carry_batch_size=config.carry_batch_size,
+        carry=carry,
+        first_shard=len(manifest.shards),
+        first_sentence=manifest.n_sentences,
+        first_occurrence=manifest.n_occurrences,
+    )
+    started = time.perf_counter()
+    committer = ShardCommitter(layout, manifest)
+    try:
+        counts = stream_corpus(reader, encoder, committer, plan, progress)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            committer.close()
+        raise
+    committer.close()
+    stats = reader.stats
+    if stats.sentences == 0:
+        raise CorpusError(
+            f"no sentence to index; input counts: {stats}", path=manifest.corpus["path"]
+        )
+    manifest.corpus_done = True
+    manifest.counts.update(
+        sentences=stats.sentences, tokens=stats.tokens, documents=counts.documents
+    )
+    manifest.reader_stats = dataclasses.asdict(stats)
+    elapsed = time.perf_counter() - started
+    manifest.timings["encode_s"] = round(manifest.timings.get("encode_s", 0.0) + elapsed, 3)
+    write_manifest(layout, manifest)
+    return counts.encoded_tokens
+
+
+def make_report(
+    layout: IndexLayout,
+    manifest: Manifest,
+    started: float,
+    encoded: int,
+    resumed_from: int,
+    *,
+    done: bool = False,
+) -> BuildReport:
+    """The :class:`BuildReport` of a manifest and of this run."""
+    seconds = time.perf_counter() - started
+    indexes = {
+        int(layer): {
+            "factory": entry["plan"]["factory"],
+            "k": entry["recall"]["k"],
+            "recall": entry["recall"]["recall_at_k"],
+        }
+        for layer, entry in manifest.indexes.items()
+    }
+    return BuildReport(
+        out=layout.root,
+        sentences=manifest.counts.get("sentences", 0),
+        tokens=manifest.counts.get("tokens", 0),
+        documents=manifest.counts.get("documents", 0),
+        types=manifest.counts.get("types", 0),
+        skipped={k: v for k, v in manifest.reader_stats.items() if k not in _READ_TOTALS},
+        shards=len(manifest.shards),
+        layers=manifest.layers,
+        dim=manifest.dim,
+        dtype=manifest.dtype,
+        indexes=indexes,
+        seconds=seconds,
+        encoded_tokens=encoded,
+        tokens_per_second=encoded / seconds if seconds > 0 else 0.0,
+        bytes_written=tree_bytes(layout.root),
+        resumed_from_shard=resumed_from,
+        already_complete=done,
+    )

@@ -1,0 +1,145 @@
+"""What a build is asked to do (``BuildConfig``) and what it did (``BuildReport``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.corpus import ReaderConfig
+from indexer.errors import ConfigError
+from indexer.index import IndexConfig
+from indexer.sizes import parse_size
+from indexer.store.layout import DEFAULT_INDEX_DIR
+from indexer.store.shards import DTYPES as ARRAY_DTYPES
+
+DTYPES = tuple(ARRAY_DTYPES)
+STATE_POLICIES = ("warm", "zero", "carry")
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """Read a layer list such as ``"0,1,2"`` or ``"2"``.
+
+    >>> parse_layers("2, 0")
+    (0, 2)
+    """
+    try:
+        layers = {int(part) for part in text.split(",") if part.strip()}
+    except ValueError as err:
+        raise ConfigError(f"layers must be integers separated by commas, got {text!r}") from err
+    if not layers:
+        raise ConfigError(f"no layer given in {text!r}")
+    return tuple(sorted(layers))
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Every option of ``indexer build``; the defaults make ``indexer build corpus.txt`` work.
+
+    - ``model``: registry name or model directory; None is the registry's default model.
+    - ``layers``: output layers to store and index; None is every layer of the model.
+    - ``format``, ``errors``, ``max_sentence_tokens``, ``long_sentences``: how the corpus is read
+      (see :class:`indexer.corpus.ReaderConfig`).
+    - ``dtype``: stored vector precision; the FAISS indexes always work in float32.
+    - ``index``, ``max_index_memory``: the FAISS index per layer (see ``IndexConfig``).
+    - ``state``: biLSTM state policy (``warm``, ``zero`` or ``carry``).
+    - ``batch_tokens``: padded tokens per encoder batch; ``carry_batch_size``: sentences per
+      batch under ``carry``; ``device``: ``auto``, ``cpu`` or ``cuda``.
+    - ``shard_rows``: occurrences per shard (a shard ends at the first sentence boundary at or
+      after this many; under ``carry`` also at a multiple of ``carry_batch_size`` sentences).
+    - ``resume``: require an interrupted build to continue; ``overwrite``: delete an existing
+      index in ``out`` first. With neither, an interrupted build with the same settings resumes
+      and one with other settings is refused.
+    - ``progress``: a bar on a terminal, else a line every ``progress_interval`` seconds.
+    """
+
+    out: str | Path = DEFAULT_INDEX_DIR
+    model: str | None = None
+    layers: tuple[int, ...] | None = None
+    format: str = "auto"
+    errors: str = "strict"
+    max_sentence_tokens: int = 256
+    long_sentences: str = "split"
+    dtype: str = "float16"
+    index: str = "auto"
+    max_index_memory: int | str = "4G"
+    state: str = "warm"
+    batch_tokens: int = 4096
+    carry_batch_size: int = 64
+    device: str = "auto"
+    shard_rows: int = 65536
+    resume: bool = False
+    overwrite: bool = False
+    progress: bool = False
+    progress_interval: float = 30.0
+    index_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.layers, str):
+            object.__setattr__(self, "layers", parse_layers(self.layers))
+        elif self.layers is not None:
+            object.__setattr__(self, "layers", tuple(sorted(set(self.layers))))
+            if not self.layers or min(self.layers) < 0:
+                raise ConfigError(f"layers must be non-negative integers, got {self.layers}")
+        object.__setattr__(self, "max_index_memory", parse_size(self.max_index_memory))
+        _choice("dtype", self.dtype, DTYPES)
+        _choice("state", self.state, STATE_POLICIES)
+        for name in ("batch_tokens", "carry_batch_size", "shard_rows"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.progress_interval <= 0:
+            raise ConfigError(f"progress_interval must be positive, got {self.progress_interval}")
+        if self.resume and self.overwrite:
+            raise ConfigError("--resume and --overwrite exclude each other; choose one")
+        self.reader_config()
+        self.index_config()
+
+    def reader_config(self) -> ReaderConfig:
+        return ReaderConfig(
+            format=self.format,
+            errors=self.errors,
+            max_sentence_tokens=self.max_sentence_tokens,
+            long_sentences=self.long_sentences,
+        )
+
+    def index_config(self) -> IndexConfig:
+        try:
+            return IndexConfig(
+                kind=self.index, max_memory=int(self.max_index_memory), **self.index_options
+            )
+        except TypeError as err:
+            raise ConfigError(f"unknown index option in {dict(self.index_options)}") from err
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The outcome of a build, also kept in the manifest.
+
+    Counts cover the whole corpus; ``seconds``, ``encoded_tokens`` and ``tokens_per_second``
+    cover this run only (a resumed run encodes what was left). ``skipped`` holds the reader's
+    counts of dropped, split, emptied and repaired input (see ``ReadStats``).
+    """
+
+    out: Path
+    sentences: int
+    tokens: int
+    documents: int
+    types: int
+    skipped: Mapping[str, int]
+    shards: int
+    layers: tuple[int, ...]
+    dim: int
+    dtype: str
+    indexes: Mapping[int, Mapping[str, Any]]
+    seconds: float
+    encoded_tokens: int
+    tokens_per_second: float
+    bytes_written: int
+    resumed_from_shard: int = 0
+    already_complete: bool = False

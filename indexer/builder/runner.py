@@ -1,0 +1,213 @@
+"""The streaming stage: read sentences, encode them shard by shard, hand shards to the writer."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from indexer.builder.plan import plan_shards
+from indexer.builder.progress import Progress
+from indexer.builder.threads import ShardCommitter, VectorChunk, read_ahead
+from indexer.corpus import Sentence
+from indexer.errors import CorpusError, ModelFormatError
+from indexer.store.shards import ShardMeta
+
+logger = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    """What the build needs of an encoder (``indexer.encoder.Encoder`` has it)."""
+
+    dim: int
+    num_layers: int
+    identity: str
+    family: str
+    state: str
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def embed_sentences(
+        self,
+        sentences: Iterable[Sequence[str]],
+        *,
+        batch_tokens: int = ...,
+        carry_batch_size: int = ...,
+    ) -> Iterator[np.ndarray]: ...
+
+    def export_state(self) -> dict[str, np.ndarray]: ...
+
+    def import_state(self, state: dict[str, np.ndarray]) -> None: ...
+
+
+class SentenceSource(Protocol):
+    """A corpus reader: sentences, and how far into the input it has read."""
+
+    @property
+    def total_bytes(self) -> int | None: ...
+
+    def position_bytes(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Sentence]: ...
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """Where the stream starts (after the committed shards) and how it is cut and encoded."""
+
+    layers: tuple[int, ...]
+    dtype: str
+    shard_rows: int
+    batch_tokens: int
+    carry_batch_size: int
+    carry: bool
+    segment_rows: int = 16384
+    first_shard: int = 0
+    first_sentence: int = 0
+    first_occurrence: int = 0
+
+
+@dataclass
+class StreamCounts:
+    """What the stage saw: documents over the whole input, tokens encoded in this run."""
+
+    documents: int = 0
+    encoded_tokens: int = 0
+    _last_doc: str | None = None
+
+    def see(self, sentences: Iterable[Sentence]) -> Iterator[Sentence]:
+        for sentence in sentences:
+            if sentence.doc_id != self._last_doc:
+                self.documents += 1
+                self._last_doc = sentence.doc_id
+            yield sentence
+
+
+class ChunkSink(Protocol):
+    """Where encoded vectors go: reusable buffers to fill, and filled chunks to hand over."""
+
+    def buffer(self) -> np.ndarray: ...
+
+    def add(self, chunk: VectorChunk) -> None: ...
+
+
+def encode_shard(
+    encoder: Encoder,
+    sentences: Sequence[Sentence],
+    plan: StreamPlan,
+    index: int,
+    first_occurrence: int,
+    sink: ChunkSink,
+    on_sentence: Callable[[int], None],
+) -> None:
+    """Encode shard ``index``'s sentences into ``sink``'s buffers, handing each over when full
+    (the last one when the shard ends); a sentence may continue into the next buffer.
+
+    The encoder gets the shard in segments of about ``plan.segment_rows`` tokens (cut like
+    shards, so the same on a resumed run), which bounds what it holds in memory at a time.
+    """
+    multiple = plan.carry_batch_size if plan.carry else 1
+    segments = plan_shards(sentences, lambda s: len(s.tokens), plan.segment_rows, multiple)
+    outputs = itertools.chain.from_iterable(
+        encoder.embed_sentences(
+            [s.tokens for s in segment],
+            batch_tokens=plan.batch_tokens,
+            carry_batch_size=plan.carry_batch_size,
+        )
+        for segment in segments
+    )
+    buffer: np.ndarray | None = None
+    filled, start = 0, first_occurrence
+    for sentence, vectors in zip(sentences, outputs, strict=True):
+        k = len(sentence.tokens)
+        if vectors.shape != (encoder.num_layers, k, encoder.dim):
+            raise ModelFormatError(
+                f"the encoder returned vectors of shape {vectors.shape} for a sentence of {k} "
+                f"tokens; expected {(encoder.num_layers, k, encoder.dim)}"
+            )
+        done = 0
+        while done < k:
+            if buffer is None:
+                buffer = sink.buffer()
+            take = min(k - done, buffer.shape[1] - filled)
+            for i, layer in enumerate(plan.layers):
+                buffer[i, filled : filled + take] = vectors[layer, done : done + take]
+            filled, done = filled + take, done + take
+            if filled == buffer.shape[1]:
+                sink.add(VectorChunk(index, start, filled, buffer))
+                buffer, filled, start = None, 0, start + filled
+        on_sentence(k)
+    if buffer is not None:
+        sink.add(VectorChunk(index, start, filled, buffer))
+
+
+def stream_corpus(
+    reader: SentenceSource,
+    encoder: Encoder,
+    committer: ShardCommitter,
+    plan: StreamPlan,
+    progress: Progress,
+) -> StreamCounts:
+    """Encode every sentence after the committed ones and submit the shards to ``committer``.
+
+    The committed sentences are read again (not encoded) to reach the resume point and to
+    count documents. Shards are cut by :func:`plan_shards` on a read-ahead thread.
+    """
+    counts = StreamCounts()
+    sentences = counts.see(reader)
+    if plan.first_sentence:
+        progress.note(f"resuming: skipping the {plan.first_sentence:,} committed sentences")
+        skipped = sum(1 for _ in itertools.islice(sentences, plan.first_sentence))
+        if skipped < plan.first_sentence:
+            raise CorpusError(
+                f"the corpus has {skipped} sentences, fewer than the {plan.first_sentence} "
+                "already committed; it changed since the build started (use --overwrite)"
+            )
+    position = reader.position_bytes()
+    progress.start(reader.total_bytes, position)
+    multiple = plan.carry_batch_size if plan.carry else 1
+    shards = (
+        (shard, reader.position_bytes())
+        for shard in plan_shards(sentences, lambda s: len(s.tokens), plan.shard_rows, multiple)
+    )
+    index, first_sentence, first_occ = plan.first_shard, plan.first_sentence, plan.first_occurrence
+    for shard, end in read_ahead(shards):
+        n_tokens = sum(len(s.tokens) for s in shard)
+        advance = _interpolate(progress, position, end, n_tokens)
+        encode_shard(encoder, shard, plan, index, first_occ, committer, advance)
+        meta = ShardMeta(
+            index=index,
+            first_sentence=first_sentence,
+            first_occurrence=first_occ,
+            sentences=[s.tokens for s in shard],
+            doc_ids=[s.doc_id for s in shard],
+            sent_keys=[s.sent_key for s in shard],
+            source_lines=[s.source_line for s in shard],
+            state=encoder.export_state() if plan.carry else None,
+        )
+        committer.commit(meta)
+        logger.debug("shard %d: %d sentences, %d occurrences", index, len(shard), n_tokens)
+        index, first_sentence, first_occ = (
+            index + 1,
+            first_sentence + len(shard),
+            first_occ + n_tokens,
+        )
+        counts.encoded_tokens += n_tokens
+        position = end
+    return counts
+
+
+def _interpolate(progress: Progress, start: int, end: int, n_tokens: int) -> Callable[[int], None]:
+    """Report tokens of a shard read from input bytes ``start..end`` as they are encoded."""
+    done = 0
+
+    def advance(k: int) -> None:
+        nonlocal done
+        done += k
+        progress.advance(k, start + (end - start) * done // max(n_tokens, 1))
+
+    return advance

@@ -1,0 +1,126 @@
+"""`indexer build` and `indexer info`: options in, one library call, a summary out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from indexer.builder import BuildConfig, build, format_summary, parse_layers
+from indexer.builder.info import describe_index
+from indexer.errors import ElmoIndexError
+from indexer.store.layout import DEFAULT_INDEX_DIR
+from indexer.store.manifest import read_manifest
+from indexer.store.verify import verify_index
+
+
+def _fail(err: ElmoIndexError) -> typer.Exit:
+    typer.echo(f"error: {err}", err=True)
+    return typer.Exit(code=1)
+
+
+def build_command(
+    corpus: Annotated[
+        str,
+        typer.Argument(
+            help="Tokenized corpus: text (one sentence per line, tokens separated by spaces), "
+            "CoNLL-U or JSONL; gzip, bz2, xz or zstd compressed or not; '-' reads stdin."
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model name from `indexer models list`, or a model directory.",
+            show_default="registry default",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Index directory to write.")] = Path(DEFAULT_INDEX_DIR),
+    layers: Annotated[
+        str | None, typer.Option(help="Layers to store and index, e.g. 0,1,2.", show_default="all")
+    ] = None,
+    format: Annotated[str, typer.Option(help="auto, text, conllu or jsonl.")] = "auto",
+    errors: Annotated[
+        str, typer.Option(help="Invalid UTF-8: strict (stop at file:line), replace or skip.")
+    ] = "strict",
+    max_sentence_tokens: Annotated[int, typer.Option(help="Longest sentence encoded whole.")] = 256,
+    long_sentences: Annotated[
+        str, typer.Option(help="Longer sentences: split into windows, or skip.")
+    ] = "split",
+    dtype: Annotated[str, typer.Option(help="Stored vectors: float16 or float32.")] = "float16",
+    index: Annotated[
+        str, typer.Option(help="auto, flat, hnsw, ivf, or a FAISS factory string.")
+    ] = "auto",
+    max_index_memory: Annotated[
+        str, typer.Option(help="Memory budget of one layer's index (auto choice), e.g. 4G.")
+    ] = "4G",
+    state: Annotated[str, typer.Option(help="biLSTM state policy: warm, zero or carry.")] = "warm",
+    batch_tokens: Annotated[int, typer.Option(help="Padded tokens per encoder batch.")] = 4096,
+    shard_rows: Annotated[int, typer.Option(help="Occurrences per shard.")] = 65536,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted build; fail if none.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Delete the index in --out and start again.")
+    ] = False,
+    progress: Annotated[
+        bool, typer.Option(help="Bar on a terminal, else a line every --progress-interval.")
+    ] = True,
+    progress_interval: Annotated[
+        float, typer.Option(help="Seconds between progress lines when not on a terminal.")
+    ] = 30.0,
+) -> None:
+    """Embed every token of CORPUS and write an index directory (resumes when run again)."""
+    try:
+        config = BuildConfig(
+            out=out,
+            model=model,
+            layers=None if layers is None else parse_layers(layers),
+            format=format,
+            errors=errors,
+            max_sentence_tokens=max_sentence_tokens,
+            long_sentences=long_sentences,
+            dtype=dtype,
+            index=index,
+            max_index_memory=max_index_memory,
+            state=state,
+            batch_tokens=batch_tokens,
+            shard_rows=shard_rows,
+            device=device,
+            resume=resume,
+            overwrite=overwrite,
+            progress=progress,
+            progress_interval=progress_interval,
+        )
+        report = build(corpus, config)
+    except ElmoIndexError as err:
+        raise _fail(err) from None
+    typer.echo(format_summary(report))
+
+
+def info_command(
+    index_dir: Annotated[Path, typer.Argument(help="Index directory.", show_default=True)] = Path(
+        DEFAULT_INDEX_DIR
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check every file's size and sha256 too.")
+    ] = False,
+) -> None:
+    """Describe an index directory: state, model, counts, indexes and their recall, size."""
+    try:
+        if as_json:
+            typer.echo(json.dumps(read_manifest(index_dir).to_dict(), indent=2))
+        else:
+            typer.echo(describe_index(index_dir))
+        problems = verify_index(index_dir) if verify else []
+    except ElmoIndexError as err:
+        raise _fail(err) from None
+    if verify:
+        for problem in problems:
+            typer.echo(f"damaged: {problem}", err=True)
+        if problems:
+            raise typer.Exit(code=1)
+        typer.echo("verified: every file matches the manifest")

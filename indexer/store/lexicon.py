@@ -1,0 +1,138 @@
+"""The lexicon: each token's count and where its occurrence ids lie in ``postings.npy``.
+
+``lexicon.parquet`` has one row per token type, sorted by token (Unicode code point order):
+``token``, ``count``, ``offset``. ``postings.npy`` is one int64 array of every occurrence id,
+grouped by token in lexicon order and ascending within a token, so the occurrences of the token
+in row ``r`` are ``postings[offset[r] : offset[r] + count[r]]``.
+
+Built in two passes over the shards' ``token`` column (read as Arrow dictionaries, so each
+shard costs its own distinct tokens, not its length): the first counts, the second scatters
+each shard's occurrence ids into place. Memory: one dict entry per token type, plus one shard.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from indexer.errors import IndexStateError, QueryError
+from indexer.store.files import atomic_path, file_record
+from indexer.store.layout import IndexLayout
+from indexer.store.shards import write_table
+
+LEXICON_SCHEMA = pa.schema([("token", pa.string()), ("count", pa.int64()), ("offset", pa.int64())])
+
+
+def _shard_tokens(paths: list[Path]) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
+    """Per chunk of each shard: occurrence ids, dictionary indices, dictionary values."""
+    for path in paths:
+        table = pq.read_table(path, columns=["occ_id", "token"], read_dictionary=["token"])
+        offset = 0
+        occ_ids = table.column("occ_id").to_numpy()
+        for chunk in table.column("token").chunks:
+            n = len(chunk)
+            yield (
+                occ_ids[offset : offset + n],
+                chunk.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                chunk.dictionary.to_pylist(),
+            )
+            offset += n
+
+
+def build_lexicon(
+    layout: IndexLayout, shard_paths: list[Path], n_occurrences: int
+) -> dict[str, Any]:
+    """Write ``lexicon.parquet`` and ``postings.npy`` from the occurrence shards.
+
+    Returns the manifest's lexicon record: number of types and the files' sizes and digests.
+    """
+    counts: Counter[str] = Counter()
+    for _, indices, values in _shard_tokens(shard_paths):
+        for token, count in zip(values, np.bincount(indices, minlength=len(values)), strict=True):
+            counts[token] += int(count)
+    tokens = sorted(counts)
+    count_array = np.array([counts[t] for t in tokens], dtype=np.int64)
+    offsets = np.cumsum(count_array) - count_array
+    rank = {token: i for i, token in enumerate(tokens)}
+    del counts
+    if int(count_array.sum()) != n_occurrences:
+        raise IndexStateError(
+            f"the occurrence shards hold {count_array.sum()} rows, the manifest "
+            f"{n_occurrences}; rebuild with --overwrite",
+            path=layout.root,
+        )
+
+    cursor = offsets.copy()
+    with atomic_path(layout.postings) as tmp:
+        postings = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.int64, shape=(n_occurrences,))
+        header = postings.offset
+        del postings
+        for occ_ids, indices, values in _shard_tokens(shard_paths):
+            global_ids = np.array([rank[v] for v in values], dtype=np.int64)[indices]
+            order = np.argsort(global_ids, kind="stable")
+            grouped = global_ids[order]
+            types, starts, sizes = np.unique(grouped, return_index=True, return_counts=True)
+            within = np.arange(len(grouped)) - np.repeat(starts, sizes)
+            slots = cursor[grouped] + within
+            cursor[types] += sizes
+            # Map the file per shard so resident memory stays one shard's pages.
+            out = np.memmap(tmp, dtype=np.int64, mode="r+", offset=header, shape=(n_occurrences,))
+            out[slots] = occ_ids[order]
+            out.flush()
+            del out
+    table = pa.table([pa.array(tokens, pa.string()), count_array, offsets], schema=LEXICON_SCHEMA)
+    record = write_table(layout.lexicon, table, compression="zstd")
+    return {
+        "types": len(tokens),
+        "files": {
+            layout.relative(layout.lexicon): record,
+            layout.relative(layout.postings): file_record(layout.postings),
+        },
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """Read side: token -> count and occurrence ids (memory-mapped)."""
+
+    tokens: dict[str, int]
+    counts: np.ndarray
+    offsets: np.ndarray
+    postings: np.ndarray
+
+    @classmethod
+    def open(cls, root: str | Path) -> Lexicon:
+        layout = IndexLayout(Path(root))
+        table = pq.read_table(layout.lexicon)
+        tokens = table.column("token").to_pylist()
+        return cls(
+            tokens={token: row for row, token in enumerate(tokens)},
+            counts=table.column("count").to_numpy(),
+            offsets=table.column("offset").to_numpy(),
+            postings=np.load(layout.postings, mmap_mode="r"),
+        )
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.tokens
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def count(self, token: str) -> int:
+        row = self.tokens.get(token)
+        return 0 if row is None else int(self.counts[row])
+
+    def occurrences(self, token: str) -> np.ndarray:
+        """Ascending occurrence ids of ``token``; raises QueryError for an unknown token."""
+        row = self.tokens.get(token)
+        if row is None:
+            raise QueryError(f"{token!r} does not occur in the corpus")
+        start = int(self.offsets[row])
+        return np.asarray(self.postings[start : start + int(self.counts[row])])

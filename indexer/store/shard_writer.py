@@ -1,0 +1,115 @@
+"""One shard written while it is encoded: vector chunks appended, then committed whole.
+
+Vectors go to temporary Parquet files (one row group per chunk) and to the end of the raw
+matrices as they arrive, so memory holds a chunk, not a shard. ``commit`` closes, hashes,
+fsyncs and renames the files and returns the record that the caller then adds to the
+manifest: until then the shard does not exist, and a resumed build deletes what it left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, BinaryIO, cast
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from indexer.store.files import atomic_path, file_record, flush_durably, publish
+from indexer.store.layout import IndexLayout, temporary_path
+from indexer.store.manifest import ShardRecord
+from indexer.store.shards import (
+    DTYPES,
+    ShardMeta,
+    occurrences_table,
+    sentences_table,
+    vectors_schema,
+    vectors_table,
+    write_table,
+)
+
+
+class ShardWriter:
+    """Writes shard ``index``, whose first occurrence is ``first_occurrence``.
+
+    ``matrices`` are the layers' raw matrix files, open for appending; this writer appends to
+    them and fsyncs them in ``commit``, but does not close them.
+    """
+
+    def __init__(
+        self,
+        layout: IndexLayout,
+        index: int,
+        first_occurrence: int,
+        dim: int,
+        dtype: str,
+        matrices: Mapping[int, BinaryIO],
+    ):
+        self.index = index
+        self._layout, self._dtype, self._matrices = layout, dtype, matrices
+        self._first = self._next = first_occurrence
+        self._digests = {layer: hashlib.sha256() for layer in matrices}
+        self._parquet: dict[int, Any] = {}
+        for layer in matrices:
+            tmp = temporary_path(layout.vectors_part(layer, index))
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            self._parquet[layer] = pq.ParquetWriter(
+                tmp, vectors_schema(dim, dtype), compression="none", use_dictionary=False
+            )
+
+    def add(self, vectors: Mapping[int, np.ndarray]) -> None:
+        """Append the next rows: per layer, ``(n, dim)`` vectors of consecutive occurrences."""
+        n = 0
+        for layer, writer in self._parquet.items():
+            rows = np.ascontiguousarray(vectors[layer], dtype=DTYPES[self._dtype])
+            n = len(rows)
+            writer.write_table(vectors_table(self._next, rows, self._dtype))
+            raw = rows.data.cast("B")
+            self._matrices[layer].write(raw)
+            self._digests[layer].update(raw)
+        self._next += n
+
+    def commit(self, meta: ShardMeta) -> ShardRecord:
+        """Finish every file of the shard on disk; the record for the manifest."""
+        n_occurrences = self._next - self._first
+        if meta.first_occurrence != self._first or meta.n_occurrences != n_occurrences:
+            raise ValueError(
+                f"shard {self.index}: {n_occurrences} vectors from occurrence {self._first}, "
+                f"but {meta.n_occurrences} occurrences from {meta.first_occurrence}"
+            )
+        layout, files = self._layout, {}
+        for path, table in (
+            (layout.occurrences_part(self.index), occurrences_table(meta)),
+            (layout.sentences_part(self.index), sentences_table(meta)),
+        ):
+            files[layout.relative(path)] = write_table(path, table, compression="zstd")
+        for layer, writer in self._parquet.items():
+            writer.close()
+            final = layout.vectors_part(layer, self.index)
+            tmp = temporary_path(final)
+            files[layout.relative(final)] = file_record(tmp)
+            publish(tmp, final)
+        for handle in self._matrices.values():
+            flush_durably(handle)
+        state = None
+        if meta.state is not None:
+            state_path = layout.state_part(self.index)
+            with atomic_path(state_path) as tmp, tmp.open("wb") as handle:
+                np.savez(handle, **cast(dict[str, Any], meta.state))
+            state = layout.relative(state_path)
+        return ShardRecord(
+            index=self.index,
+            first_sentence=meta.first_sentence,
+            n_sentences=meta.n_sentences,
+            first_occurrence=self._first,
+            n_occurrences=n_occurrences,
+            files=files,
+            matrix={str(layer): digest.hexdigest() for layer, digest in self._digests.items()},
+            state=state,
+        )
+
+    def abort(self) -> None:
+        """Close and delete the temporary files (matrix rows are cut on resume)."""
+        for layer, writer in self._parquet.items():
+            writer.close()
+            temporary_path(self._layout.vectors_part(layer, self.index)).unlink(missing_ok=True)

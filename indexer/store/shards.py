@@ -1,0 +1,162 @@
+"""Shard contents as Arrow tables (occurrences, sentences, vectors), and raw matrix access."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from indexer.store.files import write_bytes_atomic
+from indexer.store.layout import IndexLayout
+from indexer.store.manifest import Manifest, ShardRecord
+
+DTYPES = {"float16": np.float16, "float32": np.float32}
+
+OCCURRENCES_SCHEMA = pa.schema(
+    [
+        ("occ_id", pa.int64()),
+        ("sent_id", pa.int64()),
+        ("doc_id", pa.string()),
+        ("position", pa.int32()),
+        ("token", pa.string()),
+    ]
+)
+SENTENCES_SCHEMA = pa.schema(
+    [
+        ("sent_id", pa.int64()),
+        ("doc_id", pa.string()),
+        ("sent_key", pa.string()),
+        ("source_line", pa.int64()),
+        ("first_occ", pa.int64()),
+        ("n_tokens", pa.int32()),
+        ("text", pa.string()),
+    ]
+)
+
+
+def vectors_schema(dim: int, dtype: str) -> pa.Schema:
+    """``occ_id`` and a fixed-size list of ``dim`` floats."""
+    value = pa.float16() if dtype == "float16" else pa.float32()
+    return pa.schema([("occ_id", pa.int64()), ("vector", pa.list_(value, dim))])
+
+
+@dataclass(frozen=True, eq=False)
+class ShardMeta:
+    """What one shard holds besides its vectors, known once its last sentence is encoded.
+
+    ``sentences`` are the token tuples, in corpus order; ``state`` is the encoder state after the
+    shard (``carry`` policy) or None.
+    """
+
+    index: int
+    first_sentence: int
+    first_occurrence: int
+    sentences: Sequence[tuple[str, ...]]
+    doc_ids: Sequence[str]
+    sent_keys: Sequence[str | None]
+    source_lines: Sequence[int]
+    state: dict[str, np.ndarray] | None = None
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sentences)
+
+    @property
+    def n_occurrences(self) -> int:
+        return int(self.lengths.sum())
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.fromiter(map(len, self.sentences), np.int64, len(self.sentences))
+
+
+def occurrences_table(data: ShardMeta) -> pa.Table:
+    """One row per token occurrence; ``occ_id`` dense in corpus order."""
+    lengths = data.lengths
+    n = int(lengths.sum())
+    local_sentence = np.repeat(np.arange(len(lengths)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    positions = np.arange(n) - np.repeat(starts, lengths)
+    tokens = list(itertools.chain.from_iterable(data.sentences))
+    doc_ids = pa.array(data.doc_ids, pa.string()).take(pa.array(local_sentence))
+    return pa.table(
+        [
+            pa.array(np.arange(data.first_occurrence, data.first_occurrence + n)),
+            pa.array(data.first_sentence + local_sentence),
+            doc_ids,
+            pa.array(positions.astype(np.int32)),
+            pa.array(tokens, pa.string()),
+        ],
+        schema=OCCURRENCES_SCHEMA,
+    )
+
+
+def sentences_table(data: ShardMeta) -> pa.Table:
+    """One row per sentence, with its text (tokens joined by single spaces) for KWIC."""
+    lengths = data.lengths
+    first_occ = data.first_occurrence + np.cumsum(lengths) - lengths
+    return pa.table(
+        [
+            pa.array(np.arange(data.first_sentence, data.first_sentence + len(lengths))),
+            pa.array(data.doc_ids, pa.string()),
+            pa.array(data.sent_keys, pa.string()),
+            pa.array(data.source_lines, pa.int64()),
+            pa.array(first_occ),
+            pa.array(lengths.astype(np.int32)),
+            pa.array([" ".join(tokens) for tokens in data.sentences], pa.string()),
+        ],
+        schema=SENTENCES_SCHEMA,
+    )
+
+
+def vectors_table(first_occurrence: int, vectors: np.ndarray, dtype: str) -> pa.Table:
+    """``occ_id`` + vector rows of one layer."""
+    n, dim = vectors.shape
+    flat = pa.array(np.ascontiguousarray(vectors, dtype=DTYPES[dtype]).reshape(-1))
+    return pa.table(
+        [
+            pa.array(np.arange(first_occurrence, first_occurrence + n)),
+            pa.FixedSizeListArray.from_arrays(flat, dim),
+        ],
+        schema=vectors_schema(dim, dtype),
+    )
+
+
+def write_table(path: Path, table: pa.Table, **options: Any) -> dict[str, Any]:
+    """Write ``table`` as Parquet at ``path`` atomically (serialized in memory, hashed, written
+    under a temporary name, fsynced, renamed); return its size and sha256."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **options)
+    buffer = sink.getvalue()
+    write_bytes_atomic(path, memoryview(buffer))
+    return {"bytes": buffer.size, "sha256": hashlib.sha256(buffer).hexdigest()}
+
+
+def load_state(layout: IndexLayout, record: ShardRecord) -> dict[str, np.ndarray]:
+    """The encoder state saved beside a shard (empty when none was saved)."""
+    if record.state is None:
+        return {}
+    with np.load(layout.root / record.state) as saved:
+        return {key: saved[key] for key in saved.files}
+
+
+def matrix_row_bytes(manifest: Manifest) -> int:
+    """Bytes of one row of a raw matrix."""
+    return manifest.dim * np.dtype(DTYPES[manifest.dtype]).itemsize
+
+
+def open_matrix(layout: IndexLayout, manifest: Manifest, layer: int) -> np.memmap:
+    """Read-only memory map of one layer's raw matrix: row ``i`` is occurrence ``i``."""
+    return np.memmap(
+        layout.matrix(layer, manifest.dtype),
+        dtype=DTYPES[manifest.dtype],
+        mode="r",
+        shape=(manifest.n_occurrences, manifest.dim),
+    )

@@ -1,0 +1,137 @@
+"""Context sentences: tokenize, find the word, embed with the index's own model and state policy.
+
+The model is loaded on the first context query only (this is where torch is imported). Vectors
+are rounded to the index's stored dtype, so that a sentence of the corpus finds its own stored
+occurrence at distance 0 (up to batching noise of the encoder).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.errors import ElmoIndexError, QueryError
+from indexer.store.manifest import Manifest
+
+logger = logging.getLogger(__name__)
+
+DTYPES = {"float16": np.float16, "float32": np.float32}
+
+
+def tokenize(context: str | Sequence[str]) -> list[str]:
+    """A context sentence as tokens: a string is split on whitespace (the corpus is tokenized).
+
+    >>> tokenize("The bank  is closed .")
+    ['The', 'bank', 'is', 'closed', '.']
+    """
+    tokens = context.split() if isinstance(context, str) else [str(t) for t in context]
+    if not tokens:
+        raise QueryError("the context sentence is empty")
+    return tokens
+
+
+def locate(tokens: Sequence[str], word: str, position: int | None = None) -> int:
+    """The position of ``word`` in ``tokens``: ``position`` if given (checked), else the first.
+
+    >>> tokens = "the bank of the bank".split()
+    >>> locate(tokens, "bank"), locate(tokens, "bank", 4)
+    (1, 4)
+    """
+    text = " ".join(tokens)
+    if position is not None:
+        if not 0 <= position < len(tokens):
+            raise QueryError(
+                f"position {position} is outside the context sentence ({len(tokens)} tokens, "
+                f"positions 0 to {len(tokens) - 1}): {text!r}"
+            )
+        if tokens[position] != word:
+            raise QueryError(
+                f"token {position} of the context sentence is {tokens[position]!r}, "
+                f"not {word!r}: {text!r}"
+            )
+        return position
+    where = [i for i, token in enumerate(tokens) if token == word]
+    if not where:
+        similar = [t for t in tokens if t.lower() == word.lower()]
+        hint = f" (it has {similar[0]!r}; matching is case-sensitive)" if similar else ""
+        raise QueryError(f"the context sentence does not contain {word!r}{hint}: {text!r}")
+    if len(where) > 1:
+        logger.info("%r occurs at positions %s of the context; using %d", word, where, where[0])
+    return where[0]
+
+
+def model_reference(manifest: Manifest, override: str | Path | None) -> str:
+    """What to load for context queries: the override, else what the build recorded.
+
+    The manifest's ``model.path`` (a resolved model directory) is preferred where a build
+    records it, then ``model.name`` (the name or path the build was given), then the registry's
+    default model (a build given no model used it).
+    """
+    if override is not None:
+        return str(override)
+    for key in ("path", "name"):
+        value = manifest.model.get(key)
+        if value:
+            return str(value)
+    from indexer.encoder.registry import load_registry
+
+    return load_registry().default
+
+
+class ContextEmbedder:
+    """Embeds context sentences with the model an index was built with."""
+
+    def __init__(
+        self, manifest: Manifest, model: str | Path | None = None, device: str = "cpu"
+    ) -> None:
+        self._manifest = manifest
+        self._override = model
+        self._device = device
+        self._encoder: Any = None
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.encoder.num_layers)
+
+    @property
+    def encoder(self) -> Any:
+        """The loaded encoder, checked to be the index's model."""
+        if self._encoder is None:
+            self._encoder = self._load()
+        return self._encoder
+
+    def _load(self) -> Any:
+        from indexer.encoder.loader import load_encoder
+
+        reference = model_reference(self._manifest, self._override)
+        state = str(self._manifest.settings.get("state", "warm"))
+        try:
+            encoder = load_encoder(reference, state=state, device=self._device)
+        except ElmoIndexError as err:
+            raise QueryError(
+                f"cannot load the index's model {reference!r} to embed the context sentence "
+                f"({err}); pass the model directory with model=... (CLI: --model PATH)"
+            ) from err
+        want = str(self._manifest.settings["model"]["identity"])
+        if encoder.identity != want:
+            raise QueryError(
+                f"model {reference!r} (identity {encoder.identity[:12]}) is not the model this "
+                f"index was built with (identity {want[:12]}); pass that one with model=... "
+                "(CLI: --model PATH)"
+            )
+        logger.info("loaded model %s for context queries (state %s)", reference, state)
+        return encoder
+
+    def embed(self, tokens: Sequence[str]) -> np.ndarray:
+        """(num_layers, len(tokens), dim) float32 vectors, rounded to the stored dtype."""
+        encoder = self.encoder
+        if encoder.state == "carry":
+            # A context is embedded alone: from the start state, not after earlier queries.
+            encoder.reset_state()
+        vectors = np.asarray(encoder.embed_sentence(list(tokens)))
+        stored = DTYPES[self._manifest.dtype]
+        return vectors.astype(stored).astype(np.float32)

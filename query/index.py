@@ -1,0 +1,265 @@
+"""``SenseIndex``: find the occurrences of a word used the same way, by cosine distance."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.errors import QueryError
+from indexer.sizes import parse_size
+from indexer.store.layout import DEFAULT_INDEX_DIR
+from query.cache import BlockCache
+from query.context import ContextEmbedder, locate, tokenize
+from query.files import IndexFiles
+from query.info import IndexInfo
+from query.pairs import Item, distance_table
+from query.results import DistanceTable, Hit, Neighbors, Occurrence, OccurrenceList, QueryPoint
+from query.rows import CorpusRows
+from query.search import Candidates, as_float32, search_exact, unit_rows
+from query.words import word_occurrences
+
+logger = logging.getLogger(__name__)
+
+SCOPES = ("same-word", "all")
+#: Occurrences of the word searched from when neither a context nor an occurrence is given.
+DEFAULT_LIMIT = 100
+
+
+class SenseIndex:
+    """Read side of an index directory written by ``indexer build``.
+
+    Opening reads the manifest only; the lexicon and the vector matrices are memory-mapped on
+    first use, FAISS is imported for ``scope="all"`` only, and the model (torch) is loaded for
+    context sentences only.
+    """
+
+    def __init__(
+        self,
+        files: IndexFiles,
+        *,
+        model: str | Path | None = None,
+        device: str = "cpu",
+        cache_shards: int = 32,
+        cache_vectors: int | str = "256M",
+    ) -> None:
+        self.files = files
+        self.rows = CorpusRows(files.layout, files.manifest.shards, cache_shards)
+        self.embedder = ContextEmbedder(files.manifest, model, device)
+        self.blocks = BlockCache(parse_size(cache_vectors))
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path = DEFAULT_INDEX_DIR,
+        *,
+        model: str | Path | None = None,
+        device: str = "cpu",
+        cache_shards: int = 32,
+        cache_vectors: int | str = "256M",
+    ) -> SenseIndex:
+        """Open a finished index directory.
+
+        ``model`` overrides the model recorded in the manifest (used to embed context
+        sentences; it must be the same model, which is checked); ``device`` runs it.
+        ``cache_shards`` is how many shards' sentence texts stay in memory; ``cache_vectors``
+        bounds the float32 vectors of recently searched words kept for the next query
+        (e.g. ``"256M"``; 0 keeps none).
+        """
+        return cls(
+            IndexFiles(path),
+            model=model,
+            device=device,
+            cache_shards=cache_shards,
+            cache_vectors=cache_vectors,
+        )
+
+    @property
+    def path(self) -> Path:
+        return self.files.layout.root
+
+    @property
+    def layers(self) -> tuple[int, ...]:
+        return self.files.manifest.layers
+
+    def info(self) -> IndexInfo:
+        return IndexInfo.from_manifest(self.path, self.files.manifest)
+
+    def occurrence_ids(self, word: str) -> np.ndarray:
+        """Ascending occurrence ids of ``word`` (an unknown word names the closest ones)."""
+        return word_occurrences(self.files.lexicon, word)
+
+    def occurrences(self, word: str, limit: int | None = None) -> OccurrenceList:
+        """The occurrences of ``word`` in corpus order, with their sentences (first ``limit``)."""
+        ids = self.occurrence_ids(word)
+        listed = ids if limit is None else ids[: _positive("limit", limit)]
+        return OccurrenceList(word=word, ids=ids, items=tuple(self.rows.lookup(listed)))
+
+    def occurrence(self, occurrence_id: int) -> Occurrence:
+        """One stored occurrence with its sentence."""
+        return self.rows.lookup([int(occurrence_id)])[0]
+
+    def vectors(self, occurrence_ids: Sequence[int] | np.ndarray, layer: int) -> np.ndarray:
+        """(n, dim) float32 stored vectors of ``occurrence_ids`` on ``layer``."""
+        ids = np.asarray(occurrence_ids, dtype=np.int64).reshape(-1)
+        matrix = self.files.matrix(layer)
+        self.rows.check_ids(ids)
+        return np.asarray(matrix[ids], dtype=np.float32)
+
+    def embed_context(
+        self, context: str | Sequence[str], word: str, position: int | None = None
+    ) -> tuple[list[str], int, np.ndarray]:
+        """Tokens, the word's position and its (num_layers, dim) vectors in a context sentence."""
+        tokens = tokenize(context)
+        at = locate(tokens, word, position)
+        return tokens, at, self.embedder.embed(tokens)[:, at]
+
+    def neighbors(
+        self,
+        word: str | None = None,
+        layer: int = 2,
+        k: int = 10,
+        context: str | Sequence[str] | None = None,
+        position: int | None = None,
+        occurrence: int | None = None,
+        scope: str = "same-word",
+        limit: int | None = DEFAULT_LIMIT,
+        candidates: int | None = None,
+    ) -> Neighbors:
+        """The ``k`` occurrences nearest to a query, by cosine distance on ``layer``.
+
+        The query is ``word`` in the ``context`` sentence (``position`` picks among repeats),
+        or the stored ``occurrence``; with neither, each of the first ``limit`` occurrences
+        of ``word`` (None: all) is searched from in turn. A stored query occurrence is never
+        its own neighbour. ``scope="same-word"`` searches exactly among the occurrences of
+        the word; ``scope="all"`` searches every occurrence through the layer's FAISS index
+        and re-ranks its ``candidates`` (default ``max(4k, 40)``) by exact cosine.
+        """
+        if scope not in SCOPES:
+            raise QueryError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+        _positive("k", k)
+        if context is not None and occurrence is not None:
+            raise QueryError("give a context sentence or an occurrence, not both")
+        if position is not None and context is None:
+            raise QueryError("position picks the word in a context sentence; give a context")
+        self.files.check_layer(layer)
+        points, vectors = self._query_points(word, layer, context, position, occurrence, limit)
+        word = points[0].word
+        exclude = [point.occurrence for point in points]
+        if scope == "same-word":
+            found = search_exact(vectors, self.word_block(word, layer), k, exclude)
+        else:
+            found = self._search_all(layer, vectors, k, exclude, candidates)
+        return Neighbors(
+            word=word,
+            layer=layer,
+            scope=scope,
+            k=k,
+            queries=tuple(points),
+            hits=self._hits(points, found),
+        )
+
+    def distances(self, items: Sequence[Item], layers: Sequence[int] = (0, 1, 2)) -> DistanceTable:
+        """Per layer, the cosine-distance matrix between ``items``.
+
+        An item is a stored occurrence (its id, or an ``Occurrence``/``Hit``) or a word in a
+        sentence: ``(sentence, word)`` or ``(sentence, word, position)``. Layers that were
+        not stored can be asked for when every item is a sentence.
+        """
+        return distance_table(self, items, tuple(layers))
+
+    # -- internals --------------------------------------------------------------------------
+
+    def word_block(self, word: str, layer: int) -> Candidates:
+        """The occurrences of ``word`` with their float32 vectors on ``layer`` (cached)."""
+
+        def make() -> Candidates:
+            ids = self.occurrence_ids(word)
+            return Candidates.of(ids, self.files.matrix(layer)[ids])
+
+        return self.blocks.get((word, layer), make)
+
+    def _query_points(
+        self,
+        word: str | None,
+        layer: int,
+        context: str | Sequence[str] | None,
+        position: int | None,
+        occurrence: int | None,
+        limit: int | None,
+    ) -> tuple[list[QueryPoint], np.ndarray]:
+        if occurrence is not None:
+            found = self.occurrence(occurrence)
+            if word is not None and word != found.token:
+                raise QueryError(f"occurrence {occurrence} is {found.token!r}, not {word!r}")
+            point = QueryPoint(found.token, found.occurrence, found.sentence, found.position)
+            return [point], self.vectors([found.occurrence], layer)
+        if word is None:
+            raise QueryError("give a word (with a context sentence or not) or an occurrence")
+        if context is not None:
+            tokens, at, vectors = self.embed_context(context, word, position)
+            return [QueryPoint(word, None, " ".join(tokens), at)], as_float32(vectors[layer])
+        ids = self.occurrence_ids(word)
+        if limit is not None:
+            ids = ids[: _positive("limit", limit)]
+        points = [
+            QueryPoint(row.token, row.occurrence, row.sentence, row.position)
+            for row in self.rows.lookup(ids)
+        ]
+        return points, self.vectors(ids, layer)
+
+    def _search_all(
+        self,
+        layer: int,
+        vectors: np.ndarray,
+        k: int,
+        exclude: list[int | None],
+        candidates: int | None,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """FAISS candidates per query, re-ranked by exact cosine from the stored vectors."""
+        index = self.files.faiss_index(layer)
+        wanted = _positive("candidates", candidates) if candidates else max(4 * k, 40)
+        wanted = min(max(wanted, k) + 1, self.files.n_occurrences)
+        _, labels = index.search(unit_rows(vectors), wanted)
+        labels = labels.astype(np.int64)
+        pool_ids = np.unique(labels[labels >= 0])
+        pool = Candidates.of(pool_ids, self.files.matrix(layer)[pool_ids])
+        found = []
+        for i, row in enumerate(labels):
+            rows = np.searchsorted(pool_ids, np.unique(row[row >= 0]))
+            found.extend(search_exact(vectors[i : i + 1], pool.take(rows), k, [exclude[i]]))
+        return found
+
+    def _hits(
+        self, points: list[QueryPoint], found: list[tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[Hit, ...]:
+        every = np.unique(np.concatenate([ids for ids, _ in found])) if found else np.empty(0)
+        records = dict(zip(every.tolist(), self.rows.lookup(every), strict=True))
+        hits = []
+        for point, (ids, distances) in zip(points, found, strict=True):
+            for rank, (occ, distance) in enumerate(
+                zip(ids.tolist(), distances.tolist(), strict=True), start=1
+            ):
+                row = records[occ]
+                hits.append(
+                    Hit(
+                        query_occurrence=point.occurrence,
+                        rank=rank,
+                        occurrence=occ,
+                        distance=float(distance),
+                        token=row.token,
+                        doc_id=row.doc_id,
+                        sent_id=row.sent_id,
+                        position=row.position,
+                        sentence=row.sentence,
+                    )
+                )
+        return tuple(hits)
+
+
+def _positive(name: str, value: int) -> int:
+    if value < 1:
+        raise QueryError(f"{name} must be at least 1, got {value}")
+    return value

@@ -1,0 +1,144 @@
+"""Query results as text for the CLI: an aligned keyword-in-context table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from query.kwic import KwicLine
+from query.results import HIT_FIELDS, DistanceTable, Neighbors
+
+FORMATS = ("table", "json", "csv")
+KWIC_WIDTH = 40
+
+
+def render_neighbors(result: Neighbors, fmt: str, *, bold: bool = False) -> str:
+    if fmt == "json":
+        queries = [
+            {
+                "word": point.word,
+                "occurrence": point.occurrence,
+                "sentence": point.sentence,
+                "position": point.position,
+            }
+            for point in result.queries
+        ]
+        head = {"word": result.word, "layer": result.layer, "scope": result.scope, "k": result.k}
+        return _json({**head, "queries": queries, "hits": result.to_records()})
+    if fmt == "csv":
+        return _csv(HIT_FIELDS, result.to_records())
+    return neighbors_table(result, bold=bold)
+
+
+def neighbors_table(result: Neighbors, *, bold: bool = False) -> str:
+    """Per query point a header line, then one row per hit: rank, distance, ids, KWIC."""
+    lines = [
+        f"{result.word!r} on layer {result.layer}, {result.k} nearest, scope {result.scope}",
+    ]
+    header = ("rank", "distance", "occurrence", "doc", "sent", "pos")
+    for point, hits in result.groups():
+        where = "context" if point.occurrence is None else f"occurrence {point.occurrence}"
+        lines.append("")
+        lines.append(f"query ({where}): {point.kwic(KWIC_WIDTH).render(bold=bold)}")
+        if not hits:
+            lines.append("  (no other occurrence)")
+            continue
+        rows = [
+            (
+                str(hit.rank),
+                f"{hit.distance:.4f}",
+                str(hit.occurrence),
+                hit.doc_id,
+                str(hit.sent_id),
+                str(hit.position),
+            )
+            for hit in hits
+        ]
+        contexts = aligned([hit.kwic(KWIC_WIDTH) for hit in hits], bold=bold)
+        lines.extend(_columns(header, rows, contexts))
+    return "\n".join(lines)
+
+
+def render_distances(table: DistanceTable, fmt: str) -> str:
+    if fmt == "json":
+        items = [
+            {
+                "index": i,
+                "label": item.label,
+                "word": item.word,
+                "sentence": item.sentence,
+                "position": item.position,
+                "occurrence": item.occurrence,
+            }
+            for i, item in enumerate(table.items)
+        ]
+        matrices = {str(layer): table.matrix(layer).tolist() for layer in table.layers}
+        return _json(
+            {
+                "layers": list(table.layers),
+                "items": items,
+                "matrices": matrices,
+                "pairs": table.to_records(),
+            }
+        )
+    records = table.to_records()
+    if fmt == "csv":
+        fields = ("a", "b", "a_label", "b_label", *(f"layer_{layer}" for layer in table.layers))
+        return _csv(fields, records)
+    lines = [f"{i}  {item.label}" for i, item in enumerate(table.items)]
+    header = ("a", "b", *(f"layer {layer}" for layer in table.layers))
+    rows = [
+        (
+            str(r["a"]),
+            str(r["b"]),
+            *(f"{r[f'layer_{layer}']:.4f}" for layer in table.layers),
+        )
+        for r in records
+    ]
+    if rows:
+        lines.append("")
+        lines.extend(_columns(header, rows, None))
+    return "\n".join(lines)
+
+
+def aligned(lines: Sequence[KwicLine], *, bold: bool = False) -> list[str]:
+    """KWIC lines with the keywords in one column.
+
+    >>> aligned([KwicLine("the", "bank", "of"), KwicLine("a river", "bank", "")])
+    ['    the [[bank]] of', 'a river [[bank]]']
+    """
+    width = max((len(line.left) for line in lines), default=0)
+    out = []
+    for line in lines:
+        keyword = KwicLine("", line.keyword, "").render(bold=bold)
+        left = line.left.rjust(width) if width else ""
+        out.append(" ".join(part for part in (left, keyword, line.right) if part))
+    return out
+
+
+def _columns(
+    header: Sequence[str], rows: Sequence[Sequence[str]], tail: Sequence[str] | None
+) -> list[str]:
+    """Right-aligned columns, then (optionally) a free-text last column."""
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    head = "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))
+    lines = [head + ("  context" if tail is not None else "")]
+    for i, row in enumerate(rows):
+        line = "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+        lines.append(line + (f"  {tail[i]}" if tail is not None else ""))
+    return lines
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _csv(fields: Sequence[str], records: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue().rstrip("\n")

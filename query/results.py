@@ -1,0 +1,195 @@
+"""What queries return: occurrences, neighbour hits and distance tables, as records or DataFrames.
+
+The record keys (``*_FIELDS``) are what JSON and CSV output carry; scripts rely on them, so
+they only ever gain fields at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from query.kwic import KwicLine, kwic_text
+
+OCCURRENCE_FIELDS = ("occurrence", "token", "doc_id", "sent_id", "position", "sentence")
+HIT_FIELDS = ("query_occurrence", "rank", "occurrence", "distance", *OCCURRENCE_FIELDS[1:])
+
+
+def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame.from_records(records, columns=list(columns))
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One stored token occurrence: its id, token, document, sentence, position and text."""
+
+    occurrence: int
+    token: str
+    doc_id: str
+    sent_id: int
+    position: int
+    sentence: str
+
+    def kwic(self, width: int = 40) -> KwicLine:
+        return kwic_text(self.sentence, self.position, self.token, width)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OccurrenceList:
+    """Occurrences of one word, in corpus order; ``ids`` holds all of them, ``items`` the listed."""
+
+    word: str
+    ids: np.ndarray
+    items: tuple[Occurrence, ...]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Occurrence]:
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> Occurrence:
+        return self.items[index]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [item.to_record() for item in self.items]
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with the columns of ``OCCURRENCE_FIELDS``."""
+        return _frame(self.to_records(), OCCURRENCE_FIELDS)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One neighbour: the occurrence found, its rank (1 = nearest) and cosine distance.
+
+    ``query_occurrence`` is the stored occurrence searched from, or None for a context query.
+    """
+
+    query_occurrence: int | None
+    rank: int
+    occurrence: int
+    distance: float
+    token: str
+    doc_id: str
+    sent_id: int
+    position: int
+    sentence: str
+
+    def kwic(self, width: int = 40) -> KwicLine:
+        return kwic_text(self.sentence, self.position, self.token, width)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class QueryPoint:
+    """What one search started from: a stored occurrence, or a word in a context sentence."""
+
+    word: str
+    occurrence: int | None
+    sentence: str
+    position: int
+
+    def kwic(self, width: int = 40) -> KwicLine:
+        return kwic_text(self.sentence, self.position, self.word, width)
+
+
+@dataclass(frozen=True)
+class Neighbors:
+    """The hits of a ``neighbors`` call, grouped by query point, nearest first in each group."""
+
+    word: str
+    layer: int
+    scope: str
+    k: int
+    queries: tuple[QueryPoint, ...]
+    hits: tuple[Hit, ...]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __getitem__(self, index: int) -> Hit:
+        return self.hits[index]
+
+    def groups(self) -> Iterator[tuple[QueryPoint, tuple[Hit, ...]]]:
+        """Each query point with its hits."""
+        by_query: dict[int | None, list[Hit]] = {}
+        for hit in self.hits:
+            by_query.setdefault(hit.query_occurrence, []).append(hit)
+        for point in self.queries:
+            yield point, tuple(by_query.get(point.occurrence, ()))
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [hit.to_record() for hit in self.hits]
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with the columns of ``HIT_FIELDS``, one row per hit."""
+        return _frame(self.to_records(), HIT_FIELDS)
+
+
+@dataclass(frozen=True)
+class DistanceItem:
+    """One row/column of a distance table: a stored occurrence or a word in a given sentence."""
+
+    label: str
+    word: str
+    sentence: str
+    position: int
+    occurrence: int | None = None
+
+    def kwic(self, width: int = 40) -> KwicLine:
+        return kwic_text(self.sentence, self.position, self.word, width)
+
+
+@dataclass(frozen=True, eq=False)
+class DistanceTable:
+    """Per layer, the (n, n) cosine-distance matrix between ``items``."""
+
+    items: tuple[DistanceItem, ...]
+    layers: tuple[int, ...]
+    matrices: Mapping[int, np.ndarray]
+
+    def matrix(self, layer: int) -> np.ndarray:
+        return self.matrices[layer]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per pair ``a < b`` (item indices), with one ``layer_L`` key per layer."""
+        records = []
+        n = len(self.items)
+        for a in range(n):
+            for b in range(a + 1, n):
+                record: dict[str, Any] = {
+                    "a": a,
+                    "b": b,
+                    "a_label": self.items[a].label,
+                    "b_label": self.items[b].label,
+                }
+                for layer in self.layers:
+                    record[f"layer_{layer}"] = float(self.matrices[layer][a, b])
+                records.append(record)
+        return records
+
+    def to_pandas(self) -> Any:
+        """The pairs of :meth:`to_records` as a ``pandas.DataFrame``."""
+        columns = ("a", "b", "a_label", "b_label", *(f"layer_{layer}" for layer in self.layers))
+        return _frame(self.to_records(), columns)
+
+    def square(self, layer: int) -> Any:
+        """One layer's matrix as a ``pandas.DataFrame`` labelled by the items."""
+        import pandas as pd
+
+        labels = [item.label for item in self.items]
+        return pd.DataFrame(self.matrices[layer], index=labels, columns=labels)

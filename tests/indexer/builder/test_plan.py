@@ -1,0 +1,77 @@
+"""Pure planning: shard cuts, layer choice, settings comparison, start decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.builder.plan import (
+    decide_start,
+    plan_shards,
+    resolve_layers,
+    settings_changes,
+)
+from indexer.errors import ConfigError, IndexStateError
+from indexer.store.manifest import Manifest
+
+
+@pytest.mark.parametrize(
+    ("lengths", "rows", "multiple", "expected"),
+    [
+        ([5, 5, 5], 10, 1, [[5, 5], [5]]),
+        ([20, 1, 1], 10, 1, [[20], [1, 1]]),
+        ([3] * 7, 10, 1, [[3] * 4, [3] * 3]),
+        ([3] * 7, 10, 3, [[3] * 6, [3]]),
+        ([40, 1, 1, 1, 1], 10, 2, [[40, 1], [1, 1, 1]]),
+        ([], 10, 1, []),
+    ],
+)
+def test_plan_shards(lengths, rows, multiple, expected):
+    assert list(plan_shards(lengths, int, rows, multiple)) == expected
+
+
+def test_plan_shards_cuts_depend_only_on_the_items():
+    lengths = [(7 * i) % 13 + 1 for i in range(200)]
+    whole = list(plan_shards(lengths, int, 50, 4))
+    assert [n for shard in whole for n in shard] == lengths
+    # Restarting after any complete shard gives the remaining shards unchanged.
+    done = sum(len(s) for s in whole[:3])
+    assert list(plan_shards(lengths[done:], int, 50, 4)) == whole[3:]
+
+
+def test_resolve_layers():
+    assert resolve_layers(None, 3) == (0, 1, 2)
+    assert resolve_layers((2,), 3) == (2,)
+    with pytest.raises(ConfigError, match=r"layer 3 does not exist.*0 to 2"):
+        resolve_layers((0, 3), 3)
+
+
+def test_settings_changes_name_each_difference():
+    old = {"model": {"identity": "a" * 64, "dim": 8}, "layers": [0, 1], "dtype": "float16"}
+    new = {"model": {"identity": "b" * 64, "dim": 8}, "layers": [0, 1], "dtype": "float16"}
+    assert settings_changes(old, old) == []
+    (change,) = settings_changes(old, new)
+    assert change.startswith("model.identity: 'aaaaaaaaaaaaaaaaaaaa...") and "-> 'bbbb" in change
+    assert settings_changes({"a": 1}, {"b": 2}) == ["a: 1 -> None", "b: None -> 2"]
+
+
+def test_decide_start():
+    settings = {"dtype": "float16", "corpus_fingerprint": "abc"}
+    partial = Manifest(settings=dict(settings))
+    complete = Manifest(settings=dict(settings), complete=True)
+    assert decide_start(None, settings, resume=False, where="x") == "fresh"
+    assert decide_start(partial, settings, resume=False, where="x") == "resume"
+    assert decide_start(partial, settings, resume=True, where="x") == "resume"
+    assert decide_start(complete, settings, resume=False, where="x") == "done"
+    with pytest.raises(IndexStateError, match=r"^x: there is no build to resume"):
+        decide_start(None, settings, resume=True, where="x")
+    with pytest.raises(IndexStateError, match="dtype: 'float32' -> 'float16'"):
+        decide_start(
+            Manifest(settings={**settings, "dtype": "float32"}), settings, resume=False, where="x"
+        )
+    piped = {**settings, "corpus_fingerprint": "stdin"}
+    with pytest.raises(IndexStateError, match="pipe"):
+        decide_start(Manifest(settings=piped), piped, resume=False, where="x")
+    assert (
+        decide_start(Manifest(settings=piped, corpus_done=True), piped, resume=False, where="x")
+        == "resume"
+    )

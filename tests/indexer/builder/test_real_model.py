@@ -1,0 +1,87 @@
+"""Builds with a tiny random allennlp model: the stored vectors are the encoder's, and resume
+keeps them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.builder import BuildConfig, build, run_build
+from indexer.builder.api import load_model
+from indexer.encoder.loader import load_encoder
+from indexer.store import read_manifest
+from tests.indexer.builder.conftest import make_sentences, write_corpus
+from tests.indexer.builder.test_build import all_vectors
+from tests.indexer.encoder.fixtures import make_allennlp_model
+
+SENTENCES = make_sentences(60, seed=4)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_allennlp_model(tmp_path_factory.mktemp("tiny-model"), seed=0)
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "small.txt", SENTENCES)
+
+
+class Crashing:
+    """Wraps an encoder; raises after ``limit`` sentences, like a killed process."""
+
+    def __init__(self, inner, limit: int):
+        self._inner, self._limit, self._seen = inner, limit, 0
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def embed_sentences(self, sentences, **options):
+        for vectors in self._inner.embed_sentences(sentences, **options):
+            if self._seen >= self._limit:
+                raise RuntimeError("simulated crash")
+            self._seen += 1
+            yield vectors
+
+
+def test_vectors_are_the_encoders(tmp_path, small_corpus, model):
+    out = tmp_path / "idx"
+    report = build(
+        small_corpus, model=str(model), out=out, dtype="float32", shard_rows=200, device="cpu"
+    )
+    encoder = load_encoder(model, state="warm", device="cpu")
+    assert report.dim == encoder.dim and report.layers == (0, 1, 2)
+    manifest = read_manifest(out)
+    assert manifest.settings["model"]["identity"] == encoder.identity
+    assert manifest.model["family"] == "allennlp"
+    reference = encoder.embed_batch(SENTENCES)
+    for layer in (0, 2):
+        want = np.concatenate([vectors[layer] for vectors in reference])
+        np.testing.assert_allclose(all_vectors(out, layer), want, atol=2e-5)
+
+
+def test_resume_with_a_real_model_keeps_ids_and_vectors(tmp_path, small_corpus, model):
+    config = BuildConfig(model=str(model), shard_rows=100, device="cpu", layers=(2,))
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    run_build(small_corpus, replace(config, out=whole))
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_build(
+            small_corpus,
+            replace(config, out=broken),
+            load_encoder=lambda c: Crashing(load_model(c), 30),
+        )
+    report = run_build(small_corpus, replace(config, out=broken))
+    assert report.resumed_from_shard >= 1
+    a, b = read_manifest(whole), read_manifest(broken)
+    for sa, sb in zip(a.shards, b.shards, strict=True):
+        for name in (
+            f"occurrences/part-{sa.index:05d}.parquet",
+            f"sentences/part-{sa.index:05d}.parquet",
+        ):
+            assert sa.files[name] == sb.files[name]
+    # The encoder's token cache holds what the first run computed before the crash, so a
+    # resumed shard's float16 vectors may differ from the unbroken run's in the last bit.
+    np.testing.assert_allclose(all_vectors(whole, 2), all_vectors(broken, 2), rtol=2e-3, atol=1e-4)

@@ -1,0 +1,111 @@
+"""Shard files: values, schemas, digests, and that pandas and pyarrow read them directly."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from indexer.store.layout import IndexLayout
+from indexer.store.shard_writer import ShardWriter
+from indexer.store.shards import ShardMeta, load_state
+
+SENTENCES = [("the", "bank", "."), ("a", "river", "bank"), ("money",)]
+
+
+def meta(index: int = 3, first_occ: int = 100) -> ShardMeta:
+    return ShardMeta(
+        index=index,
+        first_sentence=10,
+        first_occurrence=first_occ,
+        sentences=SENTENCES,
+        doc_ids=["d0", "d0", "d1"],
+        sent_keys=["s1", None, "s3"],
+        source_lines=[1, 2, 5],
+        state={"h": np.ones((2, 3), np.float32)},
+    )
+
+
+def vectors(dtype: str) -> dict[int, np.ndarray]:
+    return {
+        layer: (np.arange(28).reshape(7, 4) * (layer + 1) / 7).astype(dtype) for layer in (0, 2)
+    }
+
+
+def write(tmp_path, dtype: str):
+    layout = IndexLayout(tmp_path)
+    matrices = {}
+    for layer in (0, 2):
+        path = layout.matrix(layer, dtype)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        matrices[layer] = path.open("ab")
+    writer = ShardWriter(layout, 3, 100, 4, dtype, matrices)
+    whole = vectors(dtype)
+    writer.add({layer: v[:5] for layer, v in whole.items()})
+    writer.add({layer: v[5:] for layer, v in whole.items()})
+    record = writer.commit(meta())
+    for handle in matrices.values():
+        handle.close()
+    return layout, whole, record
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_shard_writer(tmp_path, dtype):
+    layout, whole, record = write(tmp_path, dtype)
+    assert (record.first_occurrence, record.n_occurrences, record.n_sentences) == (100, 7, 3)
+    for name, info in record.files.items():
+        raw = (tmp_path / name).read_bytes()
+        assert info == {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+
+    occ = pd.read_parquet(tmp_path / "occurrences" / "part-00003.parquet")
+    assert occ["occ_id"].tolist() == list(range(100, 107))
+    assert occ["sent_id"].tolist() == [10, 10, 10, 11, 11, 11, 12]
+    assert occ["position"].tolist() == [0, 1, 2, 0, 1, 2, 0]
+    assert occ["doc_id"].tolist() == ["d0"] * 6 + ["d1"]
+    assert occ["token"].tolist() == [t for s in SENTENCES for t in s]
+    schema = pq.read_schema(tmp_path / "occurrences" / "part-00003.parquet")
+    assert str(schema.field("position").type) == "int32"
+    metadata = pq.ParquetFile(tmp_path / "occurrences" / "part-00003.parquet").metadata
+    assert "RLE_DICTIONARY" in str(metadata.row_group(0).column(4).encodings)
+
+    assert pd.read_parquet(tmp_path / "sentences")["text"].tolist()[1] == "a river bank"
+    assert pq.read_table(tmp_path / "sentences").to_pydict() == {
+        "sent_id": [10, 11, 12],
+        "doc_id": ["d0", "d0", "d1"],
+        "sent_key": ["s1", None, "s3"],
+        "source_line": [1, 2, 5],
+        "first_occ": [100, 103, 106],
+        "n_tokens": [3, 3, 1],
+        "text": ["the bank .", "a river bank", "money"],
+    }
+
+    vec = pq.read_table(tmp_path / "vectors" / "layer=2")
+    assert vec.schema.field("vector").type.list_size == 4
+    assert vec.column("occ_id").to_pylist() == list(range(100, 107))
+    flat = vec.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    assert np.array_equal(flat.reshape(7, 4), whole[2])
+    assert (
+        pq.ParquetFile(tmp_path / "vectors" / "layer=2" / "part-00003.parquet").num_row_groups == 2
+    )
+    assert pd.read_parquet(tmp_path / "vectors").shape == (14, 3)  # hive column "layer"
+    raw = np.fromfile(layout.matrix(2, dtype), dtype=dtype).reshape(7, 4)
+    assert np.array_equal(raw, whole[2])
+    assert record.matrix["2"] == hashlib.sha256(raw.tobytes()).hexdigest()
+    assert np.array_equal(load_state(layout, record)["h"], np.ones((2, 3)))
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_commit_checks_the_row_count(tmp_path):
+    layout = IndexLayout(tmp_path)
+    path = layout.matrix(0, "float16")
+    path.parent.mkdir(parents=True)
+    with path.open("ab") as handle:
+        writer = ShardWriter(layout, 0, 100, 4, "float16", {0: handle})
+        writer.add({0: np.zeros((6, 4), np.float16)})
+        with pytest.raises(ValueError, match="6 vectors from occurrence 100, but 7"):
+            writer.commit(meta(index=0))
+        writer.abort()
+    assert not list(tmp_path.rglob("*.tmp"))

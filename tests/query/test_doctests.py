@@ -1,0 +1,17 @@
+"""The examples in the query modules' docstrings hold."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["query.cache", "query.cli", "query.context", "query.kwic", "query.render",
+           "query.search", "query.words"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
