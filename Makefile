@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(BIN)/indexer build configs/sample/corpus.txt --model demo --out $(DEMO_OUT) --overwrite
-	$(BIN)/query neighbors --word bank --layer 2 --index $(DEMO_OUT)
+	$(BIN)/query neighbors --word bank --layer 2 --index $(DEMO_OUT) --limit 3 -k 5
 
 lint: setup
 	$(BIN)/ruff check .

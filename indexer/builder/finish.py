@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
+
+import numpy as np
 
 from indexer.builder.progress import Progress
-from indexer.index import IndexConfig, build_index, measure_recall, plan_index, save_index
+from indexer.index import (
+    IndexConfig,
+    IndexPlan,
+    RecallReport,
+    build_index,
+    measure_recall,
+    plan_index,
+    save_index,
+)
 from indexer.store.files import file_record, fsync_dir, fsync_file
 from indexer.store.layout import IndexLayout
 from indexer.store.lexicon import build_lexicon
@@ -42,7 +53,7 @@ def index_stage(
         started = time.perf_counter()
         index = build_index(matrix, plan, config, progress=progress.bars)
         built = time.perf_counter()
-        recall = measure_recall(index, matrix, config)
+        recall = _recall(index, matrix, plan, config)
         measured = time.perf_counter()
         path = layout.index(layer)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +65,7 @@ def index_stage(
             "path": layout.relative(path),
             **file_record(path),
             "plan": plan.to_dict(),
-            "recall": recall.to_dict(),
+            "recall": {**recall.to_dict(), "measured": recall.n_queries > 0},
             "build_s": round(built - started, 3),
             "recall_s": round(measured - built, 3),
         }
@@ -63,3 +74,11 @@ def index_stage(
             f"layer {layer}: {plan.factory}, recall@{recall.k} {recall.recall_at_k:.3f} "
             f"in {built - started:.1f} s"
         )
+
+
+def _recall(index: Any, matrix: np.ndarray, plan: IndexPlan, config: IndexConfig) -> RecallReport:
+    """Recall@k against exact search; an exact (Flat) index has 1 by construction, unmeasured."""
+    if plan.family == "flat":
+        k = min(config.recall_k, plan.n_vectors)
+        return RecallReport(k=k, n_queries=0, recall_at_k=1.0, exact=True, search_ms_per_query=0.0)
+    return measure_recall(index, matrix, config)

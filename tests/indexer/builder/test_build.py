@@ -276,3 +276,14 @@ def test_progress_sees_every_token_and_the_input_position(tmp_path, corpus):
     assert recorder.notes[0].startswith("resuming: skipping the ")
     assert "building the lexicon" in recorder.notes
     assert any(n.startswith("layer 2: Flat, recall@10 1.000") for n in recorder.notes)
+
+
+def test_recall_is_measured_for_approximate_indexes_only(tmp_path, corpus):
+    build(corpus, tmp_path / "flat", layers=(2,))
+    flat = read_manifest(tmp_path / "flat").indexes["2"]["recall"]
+    assert flat["exact"] and not flat["measured"] and flat["recall_at_k"] == 1.0
+    build(corpus, tmp_path / "hnsw", layers=(2,), index="hnsw")
+    entry = read_manifest(tmp_path / "hnsw").indexes["2"]
+    assert entry["plan"]["factory"].startswith("HNSW")
+    assert entry["recall"]["measured"] and entry["recall"]["n_queries"] == 200
+    assert 0.5 <= entry["recall"]["recall_at_k"] <= 1.0
