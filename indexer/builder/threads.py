@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 from collections.abc import Generator, Iterable
@@ -97,6 +99,7 @@ class ShardCommitter:
             raise self._error
 
     def _run(self) -> None:
+        _yield_to_encoder()
         while (item := self._queue.get()) is not None:
             if self._error is None:
                 try:
@@ -143,6 +146,7 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Generator[T, None, None]:
     stop = threading.Event()
 
     def produce() -> None:
+        _yield_to_encoder()
         try:
             for item in items:
                 if not _put(channel, item, stop):
@@ -161,6 +165,13 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Generator[T, None, None]:
     finally:
         stop.set()
         thread.join()
+
+
+def _yield_to_encoder() -> None:
+    """Lower the calling thread's scheduling priority (Linux), so that on a machine whose cores
+    the encoder keeps busy, writing and reading take the slack instead of slowing it down."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 class _Failure:

@@ -53,8 +53,14 @@ class ShardWriter:
         for layer in matrices:
             tmp = temporary_path(layout.vectors_part(layer, index))
             tmp.parent.mkdir(parents=True, exist_ok=True)
+            # Vectors barely compress; min/max statistics are kept for occ_id only (the vector
+            # components' cost as much to compute as the rest of the file and filter nothing).
             self._parquet[layer] = pq.ParquetWriter(
-                tmp, vectors_schema(dim, dtype), compression="none", use_dictionary=False
+                tmp,
+                vectors_schema(dim, dtype),
+                compression="none",
+                use_dictionary=False,
+                write_statistics=["occ_id"],
             )
 
     def add(self, vectors: Mapping[int, np.ndarray]) -> None:

@@ -87,9 +87,11 @@ def test_shard_writer(tmp_path, dtype):
     assert vec.column("occ_id").to_pylist() == list(range(100, 107))
     flat = vec.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
     assert np.array_equal(flat.reshape(7, 4), whole[2])
-    assert (
-        pq.ParquetFile(tmp_path / "vectors" / "layer=2" / "part-00003.parquet").num_row_groups == 2
-    )
+    vector_file = pq.ParquetFile(tmp_path / "vectors" / "layer=2" / "part-00003.parquet")
+    assert vector_file.num_row_groups == 2
+    occ_stats = vector_file.metadata.row_group(1).column(0).statistics
+    assert (occ_stats.min, occ_stats.max) == (105, 106)
+    assert vector_file.metadata.row_group(1).column(1).statistics is None
     assert pd.read_parquet(tmp_path / "vectors").shape == (14, 3)  # hive column "layer"
     raw = np.fromfile(layout.matrix(2, dtype), dtype=dtype).reshape(7, 4)
     assert np.array_equal(raw, whole[2])
