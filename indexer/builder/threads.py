@@ -37,13 +37,13 @@ class VectorChunk:
 class ShardCommitter:
     """Writes shards on a thread, in order, while the encoder goes on.
 
-    The encoding side fills chunk buffers (:meth:`buffer`) and hands each shard over as
-    :class:`VectorChunk` s (:meth:`add`), then its :class:`ShardMeta` (:meth:`commit`). The
-    shard is recorded in the manifest (rewritten atomically) only after all of its files are on
-    disk; the previous shard's saved encoder state is deleted after that. ``depth + 1`` buffers
-    of ``chunk_rows`` rows go round between the two sides and are never freed, so memory is the
-    same whatever the corpus size. ``close`` writes what was handed over, stops the thread and
-    re-raises a write error; ``buffer`` re-raises it as soon as it happened.
+    The encoding side fills chunk buffers (:meth:`buffer`) and hands each shard over as vector
+    chunks (:class:`VectorChunk`, :meth:`add`), then its :class:`ShardMeta` (:meth:`commit`).
+    The shard is recorded in the manifest (rewritten atomically) only after all of its files
+    are on disk; the previous shard's saved encoder state is deleted after that. ``depth + 1``
+    buffers of ``chunk_rows`` rows go round between the two sides and are never freed, so
+    memory is the same whatever the corpus size. ``close`` writes what was handed over, stops
+    the thread and re-raises a write error; ``buffer`` re-raises it as soon as it happened.
     """
 
     def __init__(
