@@ -18,13 +18,18 @@ def configure_logging(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
 
 
+def fail(err: ElmoIndexError) -> typer.Exit:
+    """Print a project error as one line on stderr; the Exit to raise for status 1."""
+    typer.echo(f"error: {err}", err=True)
+    return typer.Exit(code=1)
+
+
 def run(app: typer.Typer) -> None:
     """Run a Typer app; a project error becomes one line on stderr and exit status 1."""
     try:
         app()
     except ElmoIndexError as err:
-        typer.echo(f"error: {err}", err=True)
-        sys.exit(1)
+        sys.exit(fail(err).exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from indexer.console import configure_logging, run
+from indexer.console import configure_logging, fail, run
 from indexer.errors import ElmoIndexError, QueryError
 from indexer.store.layout import DEFAULT_INDEX_DIR
 
@@ -79,8 +79,7 @@ def reported() -> Iterator[None]:
     try:
         yield
     except ElmoIndexError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from None
+        raise fail(err) from None
 
 
 def _open(index: Path, model: str | None, device: str) -> SenseIndex:

@@ -10,15 +10,11 @@ import typer
 
 from indexer.builder import BuildConfig, build, format_summary, parse_layers
 from indexer.builder.info import describe_index
+from indexer.console import fail
 from indexer.errors import ElmoIndexError
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.manifest import read_manifest
 from indexer.store.verify import verify_index
-
-
-def _fail(err: ElmoIndexError) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(code=1)
 
 
 def build_command(
@@ -96,7 +92,7 @@ def build_command(
         )
         report = build(corpus, config)
     except ElmoIndexError as err:
-        raise _fail(err) from None
+        raise fail(err) from None
     typer.echo(format_summary(report))
 
 
@@ -117,7 +113,7 @@ def info_command(
             typer.echo(describe_index(index_dir))
         problems = verify_index(index_dir) if verify else []
     except ElmoIndexError as err:
-        raise _fail(err) from None
+        raise fail(err) from None
     if verify:
         for problem in problems:
             typer.echo(f"damaged: {problem}", err=True)

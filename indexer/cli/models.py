@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from indexer.console import fail
 from indexer.encoder.download import download_model, is_downloaded
 from indexer.encoder.registry import ModelEntry, load_registry
 from indexer.errors import ElmoIndexError
@@ -16,11 +17,6 @@ models_app = typer.Typer(
     help="List the named ELMo models and download them into the local cache.",
     no_args_is_help=True,
 )
-
-
-def _fail(err: ElmoIndexError) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(code=1)
 
 
 def _status(entry: ModelEntry, cache: Path | None) -> str:
@@ -41,7 +37,7 @@ def list_models(
     try:
         registry = load_registry()
     except ElmoIndexError as err:
-        raise _fail(err) from None
+        raise fail(err) from None
     rows = [
         (
             name + (" (default)" if name == registry.default else ""),
@@ -76,5 +72,5 @@ def download(
         entry = load_registry().get(name)
         directory = download_model(entry, cache=cache_dir, progress=show_progress)
     except ElmoIndexError as err:
-        raise _fail(err) from None
+        raise fail(err) from None
     typer.echo(str(directory))

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
+from indexer.console import fail
 from indexer.errors import ElmoIndexError
 from indexer.train import EvalRecord, Preset, get_preset, resume_preset, train
 from indexer.train.outputs import format_record
@@ -100,8 +101,7 @@ def train_command(
             on_eval=_print_record,
         )
     except ElmoIndexError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from None
+        raise fail(err) from None
     ppl = "n/a" if result.perplexity is None else f"{result.perplexity.mean:.3f}"
     typer.echo(
         f"wrote {result.model_dir} (options.json + weights.hdf5): {result.steps} steps, "
