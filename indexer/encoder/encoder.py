@@ -274,7 +274,8 @@ class Encoder:
         sort_index = torch.as_tensor(order, device=self.device)
         if init is not None and policy == "carry":
             init = init.rows(sort_index)
-        layers, final = self.model.lstm(x, lengths, init)
+        # boundary positions are dropped from the output: only ``carry`` needs the last step
+        layers, final = self.model.lstm(x, lengths, init, skip_final_step=policy != "carry")
         if policy == "carry":
             unsort = torch.empty_like(sort_index)
             unsort[sort_index] = torch.arange(len(order), device=self.device)

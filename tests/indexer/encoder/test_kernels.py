@@ -1,0 +1,77 @@
+"""The inference products: oneDNN and PyTorch paths agree, and rows do not depend on each other."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from indexer.encoder import kernels
+from indexer.encoder.kernels import MIN_LSTM_ROWS, fast_path, linear, pad_rows
+
+
+@pytest.fixture
+def operands() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(300, 96, generator=gen)
+    w = torch.randn(160, 96, generator=gen) * 0.2
+    b = torch.randn(160, generator=gen)
+    return x, w, b
+
+
+@pytest.mark.parametrize(
+    ("activation", "clip"), [("none", None), ("sigmoid", None), ("tanh", None), ("none", 1.5)]
+)
+def test_linear_agrees_with_pytorch(
+    operands: tuple[torch.Tensor, torch.Tensor, torch.Tensor], activation: str, clip: float | None
+) -> None:
+    x, w, b = operands
+    expected = kernels.ACTIVATIONS[activation](x @ w.T + b)
+    if clip is not None:
+        expected = expected.clamp(-clip, clip)
+    with torch.inference_mode():
+        got = linear(x, w, b, activation=activation, clip=clip)
+    torch.testing.assert_close(got, expected, atol=2e-5, rtol=1e-5)
+    if clip is not None:
+        assert float(got.abs().max()) == clip
+
+
+def test_rows_do_not_depend_on_the_others(
+    operands: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
+    x, w, b = operands
+    with torch.inference_mode():
+        full = linear(x, w, b, activation="sigmoid")
+        for start, rows in [(0, MIN_LSTM_ROWS), (5, 13), (17, 64), (100, 200)]:
+            part = linear(x[start : start + rows], w, b, activation="sigmoid")
+            assert torch.equal(part, full[start : start + rows])
+
+
+def test_fast_path_only_without_autograd(
+    operands: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
+    x, w, b = operands
+    weight = w.clone().requires_grad_(True)
+    assert not fast_path(x)
+    linear(x, weight, b, activation="tanh").sum().backward()
+    assert weight.grad is not None and weight.grad.shape == w.shape
+    with torch.inference_mode():
+        assert fast_path(x) == (kernels._ONEDNN_LINEAR is not None)
+        assert not fast_path(x.double())
+
+
+def test_bad_activation(operands: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> None:
+    x, w, b = operands
+    with pytest.raises(ValueError, match="relu6"):
+        linear(x, w, b, activation="relu6")
+    with pytest.raises(ValueError, match="clip"):
+        linear(x, w, b, activation="tanh", clip=1.0)
+
+
+def test_pad_rows() -> None:
+    t = torch.ones(3, 2)
+    padded = pad_rows(t, 5)
+    assert padded.shape == (5, 2)
+    assert torch.equal(padded[:3], t)
+    assert float(padded[3:].abs().sum()) == 0.0
+    assert pad_rows(t, 2) is t
+    assert pad_rows(t, 4, dim=1).shape == (3, 4)
