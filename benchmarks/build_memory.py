@@ -62,7 +62,7 @@ class StagePeaks:
     def note(self, message: str) -> None:
         if message.startswith("building the lexicon"):
             self._next("lexicon")
-        elif message.startswith("layer ") and ": building " in message:
+        elif message.startswith("layer") and (": building " in message or ": writing " in message):
             self._next("index " + message.split(":")[0])
 
     def _next(self, stage: str) -> None:

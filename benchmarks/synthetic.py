@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import string
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ def news_like_sentences(n_tokens: int, seed: int = 0) -> Iterator[list[str]]:
     """Sentences of 5-40 tokens (mean about 18) over a Zipf-distributed vocabulary."""
     rng = random.Random(seed)
     content = _vocabulary(50_000, rng)
-    weights = [1.0 / (rank + 10) for rank in range(len(content))]
+    cumulative = list(itertools.accumulate(1.0 / (rank + 10) for rank in range(len(content))))
     produced = 0
     while produced < n_tokens:
         length = max(5, min(40, int(rng.gauss(18, 7))))
@@ -49,7 +50,7 @@ def news_like_sentences(n_tokens: int, seed: int = 0) -> Iterator[list[str]]:
             elif r < 0.6:
                 tokens.append(str(rng.randint(1, 2030)))
             else:
-                tokens.append(rng.choices(content, weights)[0])
+                tokens.append(rng.choices(content, cum_weights=cumulative)[0])
         tokens.append(".")
         produced += len(tokens)
         yield tokens

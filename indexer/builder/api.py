@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
@@ -12,6 +11,7 @@ from typing import Any
 
 from indexer.builder.config import BuildConfig, BuildReport
 from indexer.builder.finish import index_stage, lexicon_stage
+from indexer.builder.memory import release_free_memory
 from indexer.builder.plan import decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
 from indexer.builder.runner import Encoder, StreamPlan, stream_corpus
@@ -28,21 +28,6 @@ EncoderLoader = Callable[[BuildConfig], Encoder]
 
 #: Reader counts that are not "skipped or changed input".
 _READ_TOTALS = ("sentences", "tokens", "bytes_read")
-
-
-def release_free_memory() -> None:
-    """Return freed heap memory to the system (glibc's ``malloc_trim``; elsewhere nothing).
-
-    After the stream, the model and the encoder's buffers are freed but glibc keeps most of
-    those pages; the index stage then starts from a lower resident size.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 def model_name(config: BuildConfig) -> str:
@@ -194,7 +179,10 @@ def _stream(
         first_occurrence=manifest.n_occurrences,
     )
     started = time.perf_counter()
-    committer = ShardCommitter(layout, manifest)
+    # On the CPU, chunks are written while the encoder waits (see ShardCommitter); a GPU
+    # encoder goes on while its chunks are written.
+    on_gpu = str(getattr(encoder, "device", "cpu")).startswith("cuda")
+    committer = ShardCommitter(layout, manifest, pending=2 if on_gpu else 0)
     try:
         counts = stream_corpus(reader, encoder, committer, plan, progress)
     except BaseException:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import queue
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, TypeVar, cast
 
 import numpy as np
 
+from indexer.builder.memory import release_free_memory
 from indexer.errors import IndexStateError
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, write_manifest
@@ -35,64 +39,133 @@ class VectorChunk:
 
 
 class ShardCommitter:
-    """Writes shards on a thread, in order, while the encoder goes on.
+    """Writes shards while the encoder goes on.
 
     The encoding side fills chunk buffers (:meth:`buffer`) and hands each shard over as vector
     chunks (:class:`VectorChunk`, :meth:`add`), then its :class:`ShardMeta` (:meth:`commit`).
-    The shard is recorded in the manifest (rewritten atomically) only after all of its files
-    are on disk; the previous shard's saved encoder state is deleted after that. ``depth + 1``
-    buffers of ``chunk_rows`` rows go round between the two sides and are never freed, so
-    memory is the same whatever the corpus size. ``close`` writes what was handed over, stops
-    the thread and re-raises a write error; ``buffer`` re-raises it as soon as it happened.
+    Each stored layer has a writer thread; a chunk's layers are written side by side (Parquet
+    encoding, hashing and file writes run outside the GIL). At most ``pending`` chunks are in
+    flight: with 0, :meth:`add` returns once the chunk is written. On the CPU that is faster
+    than writing in the background: writing then has all the cores for a moment, instead of
+    taking turns with the encoder's threads, each of which then holds the others up. A GPU
+    encoder gains from ``pending`` > 0. ``pending + 1`` buffers of ``chunk_rows`` rows go
+    round and are never freed, so memory is the same whatever the corpus size.
+
+    A shard is committed on a thread of its own: the shard is recorded in the manifest
+    (rewritten atomically) only after all of its files are on disk, and the previous shard's
+    saved encoder state is deleted after that. ``close`` waits for what was handed over, stops
+    the threads and re-raises a write error; the other methods re-raise one as soon as it is
+    known.
     """
 
     def __init__(
-        self, layout: IndexLayout, manifest: Manifest, chunk_rows: int = 8192, depth: int = 2
+        self, layout: IndexLayout, manifest: Manifest, chunk_rows: int = 8192, pending: int = 0
     ):
         self._layout = layout
         self._manifest = manifest
-        self._queue: queue.Queue[VectorChunk | ShardMeta | None] = queue.Queue()
-        self._free: queue.Queue[np.ndarray] = queue.Queue()
+        self._pending = pending
         shape = (len(manifest.layers), chunk_rows, manifest.dim)
-        for _ in range(depth + 1):
-            self._free.put(np.empty(shape, DTYPES[manifest.dtype]))
+        self._free = [np.empty(shape, DTYPES[manifest.dtype]) for _ in range(pending + 1)]
+        self._in_flight: collections.deque[tuple[int, np.ndarray, list[Future[None]]]] = (
+            collections.deque()
+        )
+        self._writers = [
+            ThreadPoolExecutor(1, thread_name_prefix=f"layer-{layer}-writer")
+            for layer in manifest.layers
+        ]
         self._error: BaseException | None = None
         self._shard: ShardWriter | None = None
+        self._shard_jobs: list[Future[None]] = []
         self._matrices: dict[int, BinaryIO] = {}
         for layer in manifest.layers:
             path = layout.matrix(layer, manifest.dtype)
             path.parent.mkdir(parents=True, exist_ok=True)
             self._matrices[layer] = path.open("ab")
-        self._thread = threading.Thread(target=self._run, name="shard-writer", daemon=True)
+        self._commits: queue.Queue[tuple[ShardWriter, ShardMeta, list[Future[None]]] | None] = (
+            queue.Queue()
+        )
+        self._thread = threading.Thread(target=self._run, name="shard-commit", daemon=True)
         self._thread.start()
 
     def buffer(self) -> np.ndarray:
-        """A free ``(n_layers, chunk_rows, dim)`` buffer to fill; waits for the writer."""
-        while True:
-            self._raise_error()
-            try:
-                return self._free.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                continue
+        """A free ``(n_layers, chunk_rows, dim)`` buffer to fill; waits for the writers."""
+        self._raise_error()
+        while not self._free:
+            self._settle_oldest()
+        return self._free.pop()
 
     def add(self, chunk: VectorChunk) -> None:
         """Hand over the next vectors of the current shard (the buffer comes back when written)."""
-        self._queue.put(chunk)
+        self._raise_error()
+        if self._shard is None:
+            self._shard = self._guard(chunk.index, self._new_shard, chunk)
+        shard = self._shard
+        first = shard.advance(chunk.n)
+        jobs = [
+            writer.submit(shard.add_layer, layer, first, chunk.buffer[i, : chunk.n])
+            for i, (layer, writer) in enumerate(
+                zip(self._manifest.layers, self._writers, strict=True)
+            )
+        ]
+        self._shard_jobs.extend(jobs)
+        self._in_flight.append((chunk.index, chunk.buffer, jobs))
+        while len(self._in_flight) > self._pending:
+            self._settle_oldest()
 
     def commit(self, meta: ShardMeta) -> None:
         """Hand over the end of the current shard."""
-        self._queue.put(meta)
+        self._raise_error()
+        if self._shard is None or self._shard.index != meta.index:
+            raise ValueError(f"shard {meta.index} is committed without any vectors")
+        self._commits.put((self._shard, meta, self._shard_jobs))
+        self._shard, self._shard_jobs = None, []
 
     def close(self) -> None:
         """Write what was handed over, stop, close the matrices; re-raise a write error."""
+        try:
+            while self._in_flight:
+                self._settle_oldest()
+        except BaseException as err:
+            self._error = self._error or err
         if self._thread.is_alive():
-            self._queue.put(None)
+            self._commits.put(None)
             self._thread.join()
+        for writer in self._writers:
+            writer.shutdown(wait=True)
         if self._shard is not None:
             self._shard.abort()
         for handle in self._matrices.values():
             handle.close()
         self._raise_error()
+
+    def _new_shard(self, chunk: VectorChunk) -> ShardWriter:
+        manifest = self._manifest
+        return ShardWriter(
+            self._layout,
+            chunk.index,
+            chunk.first_occurrence,
+            manifest.dim,
+            manifest.dtype,
+            self._matrices,
+        )
+
+    def _settle_oldest(self) -> None:
+        index, buffer, jobs = self._in_flight.popleft()
+        self._free.append(buffer)
+        for job in jobs:
+            self._guard(index, job.result)
+
+    def _guard(self, index: int, call: Callable[..., T], *args: object) -> T:
+        """``call(*args)``, an OSError turned into the IndexStateError of shard ``index``."""
+        try:
+            return call(*args)
+        except OSError as err:
+            error = IndexStateError(
+                f"cannot write shard {index}: {err.strerror or err}",
+                path=err.filename or self._layout.root,
+            )
+            self._error = self._error or error
+            raise error from err
 
     def _raise_error(self) -> None:
         if self._error is not None:
@@ -100,44 +173,28 @@ class ShardCommitter:
 
     def _run(self) -> None:
         _yield_to_encoder()
-        while (item := self._queue.get()) is not None:
+        while (item := self._commits.get()) is not None:
+            shard, meta, jobs = item
+            futures.wait(jobs)
             if self._error is None:
                 try:
-                    self._handle(item)
-                except OSError as err:
-                    self._error = IndexStateError(
-                        f"cannot write shard {item.index}: {err.strerror or err}",
-                        path=err.filename or self._layout.root,
-                    )
-                    self._error.__cause__ = err
+                    self._guard(meta.index, self._commit, shard, meta, jobs)
+                    continue
                 except BaseException as err:  # re-raised on the caller's thread
-                    self._error = err
-            if isinstance(item, VectorChunk):
-                self._free.put(item.buffer)
+                    self._error = self._error or err
+            shard.abort()
 
-    def _handle(self, item: VectorChunk | ShardMeta) -> None:
+    def _commit(self, shard: ShardWriter, meta: ShardMeta, jobs: list[Future[None]]) -> None:
+        for job in jobs:
+            job.result()
         manifest = self._manifest
-        if isinstance(item, VectorChunk):
-            if self._shard is None:
-                self._shard = ShardWriter(
-                    self._layout,
-                    item.index,
-                    item.first_occurrence,
-                    manifest.dim,
-                    manifest.dtype,
-                    self._matrices,
-                )
-            layers = self._manifest.layers
-            self._shard.add({layer: item.buffer[i, : item.n] for i, layer in enumerate(layers)})
-            return
-        assert self._shard is not None and self._shard.index == item.index
-        record = self._shard.commit(item)
-        self._shard = None
+        record = shard.commit(meta)
         previous = manifest.shards[-1].state if manifest.shards else None
         manifest.shards.append(record)
         write_manifest(self._layout, manifest)
         if previous is not None:
             (self._layout.root / previous).unlink(missing_ok=True)
+        release_free_memory()
 
 
 def read_ahead(items: Iterable[T], depth: int = 1) -> Generator[T, None, None]:

@@ -69,6 +69,8 @@ class BiLSTM(nn.Module):
         cell_clip: float | None,
         proj_clip: float | None,
         skip_connections: bool,
+        *,
+        initialize: bool = True,
     ) -> None:
         super().__init__()
         self.num_layers = num_layers
@@ -81,9 +83,13 @@ class BiLSTM(nn.Module):
         gates = 4 * cell_dim
         # Initial values drawn in the order (all input weights, all hidden weights, all
         # projections), each as (2, in, out), so a seed gives the same model as it always has.
-        inputs = [torch.empty(2, d, gates).uniform_(-0.05, 0.05) for d in self.input_dims]
-        hidden = [torch.empty(2, hidden_dim, gates).uniform_(-0.05, 0.05) for _ in inputs]
-        projs = [torch.empty(2, cell_dim, hidden_dim).uniform_(-0.05, 0.05) for _ in inputs]
+        def draw(*shape: int) -> Tensor:  # left uninitialized for weights loaded right after
+            t = torch.empty(*shape)
+            return t.uniform_(-0.05, 0.05) if initialize else t
+
+        inputs = [draw(2, d, gates) for d in self.input_dims]
+        hidden = [draw(2, hidden_dim, gates) for _ in inputs]
+        projs = [draw(2, cell_dim, hidden_dim) for _ in inputs]
         self.weights = nn.ParameterList(
             nn.Parameter(torch.cat([x, h], dim=1).transpose(1, 2).contiguous())
             for x, h in zip(inputs, hidden, strict=True)
@@ -184,12 +190,14 @@ class BiLSTM(nn.Module):
         """One step of one direction, in place where it can: (n, D), (n, H), (n, C) in."""
         cell = self.cell_dim
         n = h.shape[0]
-        xh = pad_rows(torch.cat([x, h], dim=1), MIN_LSTM_ROWS)
+        # rows padded to a multiple of MIN_LSTM_ROWS: few shapes, few kernels built and cached
+        rows = -(-n // MIN_LSTM_ROWS) * MIN_LSTM_ROWS
+        xh = pad_rows(torch.cat([x, h], dim=1), rows)
         weight, bias = self.weights[layer][direction], self.biases[layer][direction]
         # gates (input, forget, output) through a sigmoid, the cell candidate through tanh
         sig = linear(xh, weight[: 3 * cell], bias[: 3 * cell], activation="sigmoid")
         candidate = linear(xh, weight[3 * cell :], bias[3 * cell :], activation="tanh")
-        c = pad_rows(c, MIN_LSTM_ROWS) * sig[:, cell : 2 * cell]
+        c = pad_rows(c, rows) * sig[:, cell : 2 * cell]
         c.addcmul_(sig[:, :cell], candidate)
         if self.cell_clip is not None:
             c.clamp_(-self.cell_clip, self.cell_clip)
@@ -293,6 +301,7 @@ class BiLSTM(nn.Module):
             cell_clip=cell_clip,
             proj_clip=proj_clip,
             skip_connections=skip_connections,
+            initialize=False,
         )
         with torch.no_grad():
             for layer, (fw, bw) in enumerate(zip(forward, backward, strict=True)):

@@ -16,6 +16,19 @@ __all__ = ["BiLM", "BiLMSpec", "BiLSTM", "LstmState", "TokenEmbedder"]
 
 #: Character spans convolved are rounded up to multiples of this (see ``_char_features``).
 SPAN_STEP = 8
+#: Most token rows computed in one product (see :func:`block_rows`).
+TOKEN_BLOCK = 128
+
+
+def block_rows(n: int) -> int:
+    """Rows a block of ``n`` token rows is padded to: a power of two, at least
+    ``MIN_TOKEN_ROWS``. Products then see a handful of shapes, so the kernels that oneDNN
+    builds and caches per shape stay few, and a row's result never depends on its block.
+
+    >>> [block_rows(n) for n in (1, 32, 33, 100, 128)]
+    [32, 32, 64, 128, 128]
+    """
+    return max(MIN_TOKEN_ROWS, 1 << (n - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -68,22 +81,30 @@ class TokenEmbedder(nn.Module):
         self.output_dim = output_dim
 
     def forward(self, char_ids: Tensor, word_ids: Tensor | None = None) -> Tensor:
-        """(N, max_chars) character ids [and (N,) word ids] -> (N, output_dim)."""
-        n = char_ids.shape[0]
-        char_ids = pad_rows(char_ids, MIN_TOKEN_ROWS)
-        if word_ids is not None:
-            word_ids = pad_rows(word_ids, MIN_TOKEN_ROWS)
+        """(N, max_chars) character ids [and (N,) word ids] -> (N, output_dim).
+
+        Rows go through in blocks of at most :data:`TOKEN_BLOCK` (see :func:`block_rows`).
+        """
+        if self.word_embedding is not None and word_ids is None:
+            raise ValueError("this token embedder needs word ids")
         feats = self._char_features(char_ids)
-        for layer in self.highways:
-            assert isinstance(layer, nn.Linear)
-            nonlinear, gate = linear(feats, layer.weight, layer.bias).chunk(2, dim=-1)
-            gate = torch.sigmoid(gate)
-            feats = gate * feats + (1 - gate) * torch.relu(nonlinear)
-        if self.word_embedding is not None:
-            if word_ids is None:
-                raise ValueError("this token embedder needs word ids")
-            feats = torch.cat([self.word_embedding(word_ids), feats], dim=-1)
-        return linear(feats, self.projection.weight, self.projection.bias)[:n]
+        out = []
+        for start in range(0, char_ids.shape[0], TOKEN_BLOCK):
+            block = feats[start : start + TOKEN_BLOCK]
+            m = block.shape[0]
+            block = pad_rows(block, block_rows(m))
+            for layer in self.highways:
+                assert isinstance(layer, nn.Linear)
+                nonlinear, gate = linear(block, layer.weight, layer.bias).chunk(2, dim=-1)
+                gate = torch.sigmoid(gate)
+                block = gate * block + (1 - gate) * torch.relu(nonlinear)
+            if self.word_embedding is not None and word_ids is not None:
+                words = pad_rows(word_ids[start : start + TOKEN_BLOCK], block_rows(m))
+                block = torch.cat([self.word_embedding(words), block], dim=-1)
+            out.append(linear(block, self.projection.weight, self.projection.bias)[:m])
+        if not out:
+            return feats.new_zeros(0, self.output_dim)
+        return torch.cat(out)
 
     def _convolve(self, char_ids: Tensor) -> Tensor:
         emb = self.char_embedding(char_ids).transpose(1, 2)
@@ -103,13 +124,13 @@ class TokenEmbedder(nn.Module):
         changed = char_ids != char_ids[:, -1:]
         used = torch.where(changed.any(dim=1), width - changed.flip(1).int().argmax(dim=1), 0)
         spans = torch.clamp((used + SPAN_STEP - 1) // SPAN_STEP * SPAN_STEP + widest, max=width)
-        if bool((spans == width).all()):
-            return self._convolve(char_ids)
         feats = torch.empty(n, self.n_filters, device=char_ids.device)
         for span in torch.unique(spans).tolist():
-            rows = (spans == span).nonzero().squeeze(1)
-            part = self._convolve(pad_rows(char_ids[rows, :span], MIN_TOKEN_ROWS))
-            feats[rows] = part[: rows.shape[0]]
+            group = (spans == span).nonzero().squeeze(1)
+            for start in range(0, group.shape[0], TOKEN_BLOCK):
+                rows = group[start : start + TOKEN_BLOCK]
+                m = rows.shape[0]
+                feats[rows] = self._convolve(pad_rows(char_ids[rows, :span], block_rows(m)))[:m]
         return feats
 
     @classmethod

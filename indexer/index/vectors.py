@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -50,13 +51,32 @@ def normalize(block: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray
     [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
     """
     x = np.array(block, dtype=np.float32)
-    finite = np.isfinite(x).all(axis=1)
-    if not finite.all():
-        bad = int(rows[int(np.argmin(finite))])
-        raise IndexStateError(f"vector of row {bad} holds a NaN or infinite value")
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    np.divide(x, norms, out=x, where=norms > 0)
+    squares = np.einsum("ij,ij->i", x, x)
+    if not np.isfinite(squares).all():  # a NaN or inf, or finite values whose squares overflow
+        finite = np.isfinite(x).all(axis=1)
+        if not finite.all():
+            bad = int(rows[int(np.argmin(finite))])
+            raise IndexStateError(f"vector of row {bad} holds a NaN or infinite value")
+        squares = np.linalg.norm(x.astype(np.float64), axis=1) ** 2
+    with np.errstate(divide="ignore"):
+        scale = np.where(squares > 0, 1.0 / np.sqrt(squares), 0.0).astype(np.float32)
+    x *= scale[:, None]
     return x
+
+
+def release_pages(matrix: np.ndarray) -> None:
+    """Drop the pages of a memory-mapped ``matrix`` from this process's resident memory.
+
+    The file's pages stay in the page cache and a later read maps them again; without this,
+    every page read stays counted in the process's resident size until the map is closed, so
+    reading a whole matrix would grow it with the corpus. Other arrays: nothing to do.
+    """
+    base: object = matrix
+    while isinstance(base, np.ndarray):
+        base = base.base
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if isinstance(base, mmap.mmap) and advice is not None:
+        base.madvise(advice)
 
 
 def iter_normalized(
@@ -66,9 +86,13 @@ def iter_normalized(
     n = matrix.shape[0]
     for start in range(0, n, chunk_rows):
         stop = min(start + chunk_rows, n)
-        yield start, normalize(matrix[start:stop], range(start, stop))
+        chunk = normalize(matrix[start:stop], range(start, stop))
+        release_pages(matrix)
+        yield start, chunk
 
 
 def read_normalized(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The given rows (sorted, for sequential reads of a memmap), normalized as float32."""
-    return normalize(matrix[rows], rows)
+    vectors = normalize(matrix[rows], rows)
+    release_pages(matrix)
+    return vectors

@@ -63,17 +63,29 @@ class ShardWriter:
                 write_statistics=["occ_id"],
             )
 
+    def add_layer(self, layer: int, first_occurrence: int, vectors: np.ndarray) -> None:
+        """Append one layer's ``(n, dim)`` vectors of the occurrences from ``first_occurrence``.
+
+        Layers may be written from different threads, each layer's chunks in order; then
+        :meth:`advance` counts the rows.
+        """
+        rows = np.ascontiguousarray(vectors, dtype=DTYPES[self._dtype])
+        self._parquet[layer].write_table(vectors_table(first_occurrence, rows, self._dtype))
+        raw = rows.data.cast("B")
+        self._matrices[layer].write(raw)
+        self._digests[layer].update(raw)
+
+    def advance(self, n: int) -> int:
+        """Count ``n`` more rows (written to every layer); the first occurrence of those rows."""
+        first, self._next = self._next, self._next + n
+        return first
+
     def add(self, vectors: Mapping[int, np.ndarray]) -> None:
         """Append the next rows: per layer, ``(n, dim)`` vectors of consecutive occurrences."""
-        n = 0
-        for layer, writer in self._parquet.items():
-            rows = np.ascontiguousarray(vectors[layer], dtype=DTYPES[self._dtype])
-            n = len(rows)
-            writer.write_table(vectors_table(self._next, rows, self._dtype))
-            raw = rows.data.cast("B")
-            self._matrices[layer].write(raw)
-            self._digests[layer].update(raw)
-        self._next += n
+        n = len(next(iter(vectors.values())))
+        first = self.advance(n)
+        for layer in self._parquet:
+            self.add_layer(layer, first, vectors[layer])
 
     def commit(self, meta: ShardMeta) -> ShardRecord:
         """Finish every file of the shard on disk; the record for the manifest."""

@@ -40,8 +40,8 @@ def test_committer_reports_write_errors(tmp_path):
     buffer = committer.buffer()
     assert buffer.shape == (1, 8192, 2) and buffer.dtype == np.float16
     buffer[0, 0] = 1.0
-    committer.add(VectorChunk(0, 0, 1, buffer))
-    committer.commit(ShardMeta(0, 0, 0, [("a",)], ["d"], [None], [1]))
+    with pytest.raises(IndexStateError, match="cannot write shard 0"):
+        committer.add(VectorChunk(0, 0, 1, buffer))
     with pytest.raises(IndexStateError, match="cannot write shard 0"):
         committer.close()
     assert manifest.shards == []
@@ -50,7 +50,7 @@ def test_committer_reports_write_errors(tmp_path):
 def test_committer_reuses_its_buffers(tmp_path):
     layout = IndexLayout(tmp_path)
     manifest = Manifest(settings={"layers": [0, 2], "dtype": "float32", "model": {"dim": 2}})
-    committer = ShardCommitter(layout, manifest, chunk_rows=3, depth=1)
+    committer = ShardCommitter(layout, manifest, chunk_rows=3, pending=1)
     seen = set()
     first = 0
     for index, n in enumerate([3, 2]):
