@@ -81,6 +81,7 @@ class BiLSTM(nn.Module):
         self.skip_connections = skip_connections
         self.input_dims = [input_dim] + [hidden_dim] * (num_layers - 1)
         gates = 4 * cell_dim
+
         # Initial values drawn in the order (all input weights, all hidden weights, all
         # projections), each as (2, in, out), so a seed gives the same model as it always has.
         def draw(*shape: int) -> Tensor:  # left uninitialized for weights loaded right after
