@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from benchmarks.machine import gemm_gflops
 from benchmarks.synthetic import news_like_sentences, official_size_model
 from indexer.encoder.loader import load_encoder
 
@@ -22,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="small", help="small|medium|original or a model path")
     parser.add_argument("--tokens", type=int, default=50_000)
-    parser.add_argument("--batch-tokens", type=int, default=4096)
+    parser.add_argument("--batch-tokens", type=int, default=8192)
     parser.add_argument("--state", default="warm")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=0)
@@ -43,6 +44,7 @@ def main() -> None:
         pass
     if encoder.device.type == "cuda":
         torch.cuda.synchronize()
+    gemm = gemm_gflops()
     start = time.perf_counter()
     rss_mid = 0
     for i, _ in enumerate(encoder.embed_sentences(sentences, batch_tokens=args.batch_tokens)):
@@ -57,7 +59,8 @@ def main() -> None:
         f"mean_len={n_tokens / len(sentences):.1f} seconds={elapsed:.2f} "
         f"tokens_per_s={n_tokens / elapsed:.0f} cache_hits={encoder.cache.hits} "
         f"cache_misses={encoder.cache.misses} peak_rss_mib_half={rss_mid} "
-        f"peak_rss_mib_end={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}"
+        f"peak_rss_mib_end={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} "
+        f"cpu_gemm_gflops_before={gemm:.0f} after={gemm_gflops():.0f}"
     )
 
 

@@ -80,7 +80,7 @@ class SenseEncoder:
         self,
         sentences: Iterable[Sequence[str]],
         *,
-        batch_tokens: int = 4096,
+        batch_tokens: int = 8192,
         carry_batch_size: int = 64,
     ) -> Iterator[np.ndarray]:
         batch = [list(s) for s in sentences]

@@ -65,7 +65,7 @@ class BuildConfig:
     index: str = "auto"
     max_index_memory: int | str = "4G"
     state: str = "warm"
-    batch_tokens: int = 4096
+    batch_tokens: int = 8192
     carry_batch_size: int = 64
     device: str = "auto"
     shard_rows: int = 65536

@@ -52,7 +52,7 @@ def build_command(
         str, typer.Option(help="Memory budget of one layer's index (auto choice), e.g. 4G.")
     ] = "4G",
     state: Annotated[str, typer.Option(help="biLSTM state policy: warm, zero or carry.")] = "warm",
-    batch_tokens: Annotated[int, typer.Option(help="Padded tokens per encoder batch.")] = 4096,
+    batch_tokens: Annotated[int, typer.Option(help="Padded tokens per encoder batch.")] = 8192,
     shard_rows: Annotated[int, typer.Option(help="Occurrences per shard.")] = 65536,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     resume: Annotated[

@@ -139,7 +139,7 @@ class Encoder:
         self,
         sentences: Iterable[Sequence[str]],
         *,
-        batch_tokens: int = 4096,
+        batch_tokens: int = 8192,
         window_sentences: int = 4096,
         carry_batch_size: int = 64,
     ) -> Iterator[np.ndarray]:

@@ -58,7 +58,7 @@ class FakeEncoder:
         self,
         sentences: Iterable[Sequence[str]],
         *,
-        batch_tokens: int = 4096,
+        batch_tokens: int = 8192,
         carry_batch_size: int = 64,
     ) -> Iterator[np.ndarray]:
         for tokens in sentences:
