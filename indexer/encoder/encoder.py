@@ -86,8 +86,11 @@ class Encoder:
             )
         self._carried: LstmState | None = None
         self._warm: LstmState | None = None
+        self._start: LstmState | None = None
         if state == "warm":
             self._warm = self._warm_state()
+        if state != "carry":
+            self._start = self._start_state(state)
 
     @classmethod
     def from_parts(
@@ -197,6 +200,19 @@ class Encoder:
         assert warm is not None
         return warm
 
+    def _start_state(self, policy: str) -> LstmState:
+        """The state after each direction's first step under ``policy`` (``warm`` or ``zero``).
+
+        That step reads a sentence boundary (``<S>`` forward, ``</S>`` backward) from the
+        policy's initial state, so it is the same for every sentence: it is run once here, on
+        one row, and batches start after it. A row's products do not depend on the other rows
+        they run with, so the vectors are those of running the step in every batch.
+        """
+        frames = torch.stack([self._boundary[0:1], self._boundary[1:2]]).unsqueeze(1)
+        with torch.inference_mode():
+            _, state = self.model.lstm.forward_frames(frames, [1], self._initial_state(1, policy))
+        return state
+
     def _initial_state(self, batch: int, policy: str) -> LstmState | None:
         if policy == "zero":
             return None
@@ -270,12 +286,22 @@ class Encoder:
             index[r, 1 : len(ids) + 1] = ids
             index[r, len(ids) + 1] = eos
         x = table[torch.from_numpy(index).to(self.device)]
-        init = self._initial_state(len(order), policy)
         sort_index = torch.as_tensor(order, device=self.device)
-        if init is not None and policy == "carry":
-            init = init.rows(sort_index)
-        # boundary positions are dropped from the output: only ``carry`` needs the last step
-        layers, final = self.model.lstm(x, lengths, init, skip_final_step=policy != "carry")
+        if policy == "carry" or self._start is None:
+            init = self._initial_state(len(order), policy)
+            if init is not None and policy == "carry":
+                init = init.rows(sort_index)
+            layers, final = self.model.lstm(x, lengths, init, skip_final_step=policy != "carry")
+        else:
+            # boundary positions are dropped from the output, and the state after the first
+            # step is known (``_start_state``): each direction runs one step per token
+            start = LstmState(
+                self._start.h.expand(-1, -1, len(order), -1).contiguous(),
+                self._start.c.expand(-1, -1, len(order), -1).contiguous(),
+            )
+            layers, final = self.model.lstm(
+                x, lengths, start, skip_final_step=True, first_step_done=True
+            )
         if policy == "carry":
             unsort = torch.empty_like(sort_index)
             unsort[sort_index] = torch.arange(len(order), device=self.device)

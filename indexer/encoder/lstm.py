@@ -113,6 +113,7 @@ class BiLSTM(nn.Module):
         state: LstmState | None = None,
         *,
         skip_final_step: bool = False,
+        first_step_done: bool = False,
     ) -> tuple[Tensor, LstmState]:
         """(B, T, D) inputs, lengths sorted descending -> ((L, B, T, 2H) outputs, final state).
 
@@ -120,12 +121,20 @@ class BiLSTM(nn.Module):
         only gives the output of the forward stack at the last position, of the backward stack at
         the first, and the final state: ``skip_final_step`` leaves it out when the caller drops
         the boundary positions and needs no final state (those outputs are then zero, and the
-        state returned is the one before the last step).
+        state returned is the one before the last step). With ``first_step_done``, ``state`` is
+        the state after each direction's first step (the forward stack reads the first position
+        first, the backward stack the last), and those steps are not run again: their outputs
+        are zero.
         """
         rev = reverse_index(lengths, inputs.shape[1], inputs.device)
         frames = torch.stack([inputs, _gather_time(inputs, rev)])
-        steps = [max(0, n - 1) for n in lengths] if skip_final_step else lengths
+        steps = [max(0, n - 1) for n in lengths] if skip_final_step else list(lengths)
+        if first_step_done:
+            frames = frames[:, :, 1:]
+            steps = [max(0, n - 1) for n in steps]
         out, final = self.forward_frames(frames, steps, state)
+        if first_step_done:
+            out = torch.cat([out.new_zeros(*out.shape[:3], 1, out.shape[4]), out], dim=3)
         backward = _gather_time(out[:, 1], rev.unsqueeze(0).expand(out.shape[0], -1, -1))
         return torch.cat([out[:, 0], backward], dim=-1), final
 

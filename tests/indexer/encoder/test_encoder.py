@@ -103,3 +103,14 @@ def test_bad_policy_and_device(tiny_model: Path) -> None:
         load_encoder(tiny_model, state="sometimes")
     with pytest.raises(ConfigError, match="device"):
         load_encoder(tiny_model, device="tpu:9")
+
+
+@pytest.mark.parametrize("state", ["zero", "warm"])
+def test_first_step_run_once_gives_the_same_vectors(tiny_model: Path, state: str) -> None:
+    encoder = load_encoder(tiny_model, state=state, device="cpu")
+    sentences = corpus(40, seed=3)
+    once = encoder.embed_batch(sentences)
+    encoder._start = None  # every batch runs the boundary step itself
+    every_batch = encoder.embed_batch(sentences)
+    for a, b in zip(once, every_batch, strict=True):
+        np.testing.assert_array_equal(a, b)

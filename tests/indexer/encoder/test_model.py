@@ -86,3 +86,23 @@ def test_skipping_the_final_step_keeps_the_inner_positions(inference: bool) -> N
         # the forward stack never reads the last position, the backward stack never the first
         assert float(skipped[:, row, n - 1, :half].abs().sum()) == 0.0
         assert float(skipped[:, row, 0, half:].abs().sum()) == 0.0
+
+
+def test_first_step_done_continues_from_the_given_state() -> None:
+    lstm = BiLM.from_weights(random_weights(seed=6)).lstm
+    x, lengths = sorted_batch(2)
+    x[:, 0] = x[0, 0]  # every row starts with the same token, as sentences start with <S>
+    for row, n in enumerate(lengths):
+        x[row, n - 1] = x[0, lengths[0] - 1]  # ... and ends with the same one
+    with torch.inference_mode():
+        full, _ = lstm(x, lengths)
+        frames = torch.stack([x[:1, :1], x[:1, lengths[0] - 1 :]])
+        _, after_first = lstm.forward_frames(frames, [1])
+        start = after_first.rows(torch.zeros(len(lengths), dtype=torch.long))
+        resumed, _ = lstm(x, lengths, start, first_step_done=True)
+    half = lstm.hidden_dim
+    for row, n in enumerate(lengths):
+        if n > 2:
+            assert torch.equal(resumed[:, row, 1 : n - 1], full[:, row, 1 : n - 1])
+        assert float(resumed[:, row, 0, :half].abs().sum()) == 0.0
+        assert float(resumed[:, row, n - 1, half:].abs().sum()) == 0.0
