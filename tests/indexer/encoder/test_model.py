@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from indexer.encoder import kernels
 from indexer.encoder.chars import AllennlpCharMapper
 from indexer.encoder.model import BiLM, TokenEmbedder
 from tests.indexer.encoder.fixtures import TINY, random_weights
@@ -55,7 +56,7 @@ def sorted_batch(seed: int) -> tuple[torch.Tensor, list[int]]:
     return x, lengths
 
 
-def test_inference_path_matches_the_general_path() -> None:
+def test_inference_path_matches_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     lstm = BiLM.from_weights(random_weights(seed=4)).lstm
     x, lengths = sorted_batch(0)
     state = lstm.zero_state(len(lengths), x)
@@ -67,6 +68,12 @@ def test_inference_path_matches_the_general_path() -> None:
     torch.testing.assert_close(fast, general.detach(), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(fast_final.h, general_final.h.detach(), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(fast_final.c, general_final.c.detach(), atol=1e-5, rtol=1e-5)
+    # the general path without autograd (as on a GPU) computes in place
+    monkeypatch.setattr(kernels, "_ONEDNN_LINEAR", None)
+    with torch.inference_mode():
+        in_place, in_place_final = lstm(x, lengths, state)
+    torch.testing.assert_close(in_place, general.detach(), atol=1e-6, rtol=1e-6)
+    torch.testing.assert_close(in_place_final.c, general_final.c.detach(), atol=1e-6, rtol=1e-6)
     assert float(fast[:, 0, lengths[0] - 1].abs().sum()) > 0.0
 
 
