@@ -81,9 +81,7 @@ def _write_flat_layer(
     layout: IndexLayout, manifest: Manifest, layer: int
 ) -> tuple[dict[str, int | str], float]:
     started = time.perf_counter()
-    path = layout.index(layer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = write_flat_index(open_matrix(layout, manifest, layer), path)
+    record = write_flat_index(open_matrix(layout, manifest, layer), layout.index(layer))
     return record, time.perf_counter() - started
 
 
@@ -106,6 +104,7 @@ def _build_layer(
     path.parent.mkdir(parents=True, exist_ok=True)
     save_index(index, path)
     fsync_file(path)
+    fsync_dir(path.parent)
     del index, matrix
     record = file_record(path)
     _record(
@@ -126,7 +125,6 @@ def _record(
 ) -> None:
     """Enter a layer's saved index in the manifest (written at once) and report it."""
     path = layout.index(layer)
-    fsync_dir(path.parent)
     manifest.indexes[str(layer)] = {
         "path": layout.relative(path),
         **record,

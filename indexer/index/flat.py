@@ -9,7 +9,6 @@ build's peak memory then does not grow with the corpus. The sha256 is taken on t
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 
 from indexer.errors import IndexStateError
 from indexer.index.vectors import check_matrix, iter_normalized
+from indexer.store.files import atomic_path
 
 #: FAISS's type tag of an ``IndexFlatIP``.
 FLAT_IP_FOURCC = b"IxFI"
@@ -42,25 +42,21 @@ def flat_header(n: int, d: int) -> bytes:
 def write_flat_index(matrix: np.ndarray, path: str | Path) -> dict[str, int | str]:
     """Write the Flat inner-product index of ``matrix``'s L2-normalized rows to ``path``.
 
-    The file is written under a temporary name in the same folder, flushed to disk, then
-    renamed. Returns what the manifest records of it: ``bytes`` and ``sha256``.
+    The file is written durably (``indexer.store.files.atomic_path``: a temporary name in the
+    same folder, flushed to disk, then renamed). Returns what the manifest records of it:
+    ``bytes`` and ``sha256``.
     """
     check_matrix(matrix)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     digest = hashlib.sha256()
     size = 0
     try:
-        with tmp.open("wb") as handle:
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
             for block in _blocks(matrix):
                 handle.write(block)
                 digest.update(block)
                 size += len(block)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise IndexStateError(
             f"cannot write the FAISS index: {err.strerror or err}", path=path
         ) from err
