@@ -218,11 +218,7 @@ class Encoder:
             return None
         if policy == "warm":
             assert self._warm is not None
-            # materialized: matrix products on broadcast (stride 0) rows round differently
-            return LstmState(
-                self._warm.h.expand(-1, -1, batch, -1).contiguous(),
-                self._warm.c.expand(-1, -1, batch, -1).contiguous(),
-            )
+            return self._warm.repeat(batch)
         zeros = self.model.lstm.zero_state(batch, self._boundary)
         if self._carried is not None:
             rows = min(batch, self._carried.batch_size)
@@ -295,10 +291,7 @@ class Encoder:
         else:
             # boundary positions are dropped from the output, and the state after the first
             # step is known (``_start_state``): each direction runs one step per token
-            start = LstmState(
-                self._start.h.expand(-1, -1, len(order), -1).contiguous(),
-                self._start.c.expand(-1, -1, len(order), -1).contiguous(),
-            )
+            start = self._start.repeat(len(order))
             layers, final = self.model.lstm(
                 x, lengths, start, skip_final_step=True, first_step_done=True
             )

@@ -30,6 +30,14 @@ class LstmState:
     def rows(self, index: Tensor) -> LstmState:
         return LstmState(self.h[:, :, index], self.c[:, :, index])
 
+    def repeat(self, batch: int) -> LstmState:
+        """A one-row state copied to ``batch`` rows, materialized: matrix products on broadcast
+        (stride 0) rows round differently."""
+        return LstmState(
+            self.h.expand(-1, -1, batch, -1).contiguous(),
+            self.c.expand(-1, -1, batch, -1).contiguous(),
+        )
+
     @property
     def batch_size(self) -> int:
         return int(self.h.shape[2])
