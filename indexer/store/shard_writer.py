@@ -80,13 +80,6 @@ class ShardWriter:
         first, self._next = self._next, self._next + n
         return first
 
-    def add(self, vectors: Mapping[int, np.ndarray]) -> None:
-        """Append the next rows: per layer, ``(n, dim)`` vectors of consecutive occurrences."""
-        n = len(next(iter(vectors.values())))
-        first = self.advance(n)
-        for layer in self._parquet:
-            self.add_layer(layer, first, vectors[layer])
-
     def commit(self, meta: ShardMeta) -> ShardRecord:
         """Finish every file of the shard on disk; the record for the manifest."""
         n_occurrences = self._next - self._first

@@ -44,8 +44,10 @@ def write(tmp_path, dtype: str):
         matrices[layer] = path.open("ab")
     writer = ShardWriter(layout, 3, 100, 4, dtype, matrices)
     whole = vectors(dtype)
-    writer.add({layer: v[:5] for layer, v in whole.items()})
-    writer.add({layer: v[5:] for layer, v in whole.items()})
+    for part in (slice(0, 5), slice(5, None)):
+        first = writer.advance(len(whole[0][part]))
+        for layer, v in whole.items():
+            writer.add_layer(layer, first, v[part])
     record = writer.commit(meta())
     for handle in matrices.values():
         handle.close()
@@ -106,7 +108,7 @@ def test_commit_checks_the_row_count(tmp_path):
     path.parent.mkdir(parents=True)
     with path.open("ab") as handle:
         writer = ShardWriter(layout, 0, 100, 4, "float16", {0: handle})
-        writer.add({0: np.zeros((6, 4), np.float16)})
+        writer.add_layer(0, writer.advance(6), np.zeros((6, 4), np.float16))
         with pytest.raises(ValueError, match="6 vectors from occurrence 100, but 7"):
             writer.commit(meta(index=0))
         writer.abort()
