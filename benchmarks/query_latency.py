@@ -82,6 +82,7 @@ class SenseEncoder:
         *,
         batch_tokens: int = 8192,
         carry_batch_size: int = 64,
+        dtype: str = "float32",
     ) -> Iterator[np.ndarray]:
         batch = [list(s) for s in sentences]
         lengths = [len(s) for s in batch]
@@ -92,6 +93,7 @@ class SenseEncoder:
         sense = (before * 2654435761 % 1000003) % self.n_senses[ids]
         noise = self.rng.standard_normal((len(ids), self.dim), dtype=np.float32) @ self.basis
         vectors = self.centres[ids] + self.senses[ids, sense] + self.spread[ids, None] * noise
+        vectors = vectors.astype(dtype, copy=False)
         for start, n in zip(starts.tolist(), lengths, strict=True):
             yield np.broadcast_to(vectors[start : start + n], (3, n, self.dim))
 

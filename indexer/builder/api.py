@@ -136,7 +136,13 @@ def run_build(
                 manifest = existing
                 discard_uncommitted(layout, manifest)
             resumed_from = len(manifest.shards)
-            manifest.runs.append({"started": now(), "resumed_from_shard": resumed_from})
+            manifest.runs.append(
+                {
+                    "started": now(),
+                    "resumed_from_shard": resumed_from,
+                    "device": str(getattr(encoder, "device", "cpu")),
+                }
+            )
             try:
                 encoded = 0
                 if not manifest.corpus_done:

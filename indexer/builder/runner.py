@@ -37,6 +37,7 @@ class Encoder(Protocol):
         *,
         batch_tokens: int = ...,
         carry_batch_size: int = ...,
+        dtype: str = ...,
     ) -> Iterator[np.ndarray]: ...
 
     def export_state(self) -> dict[str, np.ndarray]: ...
@@ -117,6 +118,7 @@ def encode_shard(
             [s.tokens for s in segment],
             batch_tokens=plan.batch_tokens,
             carry_batch_size=plan.carry_batch_size,
+            dtype=plan.dtype,
         )
         for segment in segments
     )

@@ -20,6 +20,8 @@ from indexer.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 STATE_POLICIES = ("warm", "zero", "carry")
+#: Element types :meth:`Encoder.embed_sentences` can give its vectors in.
+OUTPUT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 #: Run from zero state, in order, to obtain the fixed initial state of the ``warm`` policy.
 WARMUP_TEXT = (
@@ -145,24 +147,32 @@ class Encoder:
         batch_tokens: int = 8192,
         window_sentences: int = 4096,
         carry_batch_size: int = 64,
+        dtype: str = "float32",
     ) -> Iterator[np.ndarray]:
         """Stream vectors for each sentence, in input order, with bounded memory.
 
         Under ``zero`` and ``warm``, a window of sentences is read ahead, sorted by length and cut
         into batches of at most ``batch_tokens`` padded tokens. Under ``carry``, batches are
         ``carry_batch_size`` consecutive sentences, as the reference embedder formed them.
+        With ``dtype="float16"`` the float32 vectors are rounded to float16 on the device, before
+        they are copied out (the same values as numpy's ``astype``, in a fraction of the time).
         """
+        if dtype not in OUTPUT_DTYPES:
+            raise ConfigError(f"unknown output dtype {dtype!r}; use one of {sorted(OUTPUT_DTYPES)}")
+        out_dtype = OUTPUT_DTYPES[dtype]
         iterator = iter(sentences)
         if self.state == "carry":
             while chunk := [list(s) for s in itertools.islice(iterator, carry_batch_size)]:
-                yield from self.embed_batch(chunk)
+                with torch.inference_mode():
+                    outputs = self._run_batch(chunk, out_dtype=out_dtype)
+                yield from outputs
             return
         while window := [list(s) for s in itertools.islice(iterator, window_sentences)]:
             results: list[np.ndarray | None] = [None] * len(window)
             lengths = [len(s) + 2 for s in window]
             with torch.inference_mode():
                 for batch in plan_batches(lengths, batch_tokens):
-                    outputs = self._run_batch([window[i] for i in batch])
+                    outputs = self._run_batch([window[i] for i in batch], out_dtype=out_dtype)
                     for i, out in zip(batch, outputs, strict=True):
                         results[i] = out
             for result in results:
@@ -253,11 +263,17 @@ class Encoder:
             parts.append(self._embed_ids(self.mapper.char_ids(chunk), words))
         return torch.cat(parts)
 
-    def _run_batch(self, sentences: list[list[str]], policy: str | None = None) -> list[np.ndarray]:
+    def _run_batch(
+        self,
+        sentences: list[list[str]],
+        policy: str | None = None,
+        out_dtype: torch.dtype = torch.float32,
+    ) -> list[np.ndarray]:
         policy = policy or self.state
         width = self.model.token_embedder.output_dim
         if policy != "carry" and all(not s for s in sentences):
-            return [np.zeros((self.num_layers, 0, self.dim), np.float32) for _ in sentences]
+            empty = np.dtype(str(out_dtype).removeprefix("torch."))
+            return [np.zeros((self.num_layers, 0, self.dim), empty) for _ in sentences]
         order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
         lengths = [len(sentences[i]) + 2 for i in order]
         total = lengths[0]
@@ -300,8 +316,8 @@ class Encoder:
             unsort[sort_index] = torch.arange(len(order), device=self.device)
             self._remember(final.rows(unsort))
         token_layer = torch.cat([x, x], dim=-1).unsqueeze(0)
-        stacked = torch.cat([token_layer, layers]).cpu().numpy()
-        out: list[np.ndarray] = [np.empty(0, np.float32)] * len(sentences)
+        stacked = torch.cat([token_layer, layers]).to(out_dtype).cpu().numpy()
+        out: list[np.ndarray] = [np.empty(0, stacked.dtype)] * len(sentences)
         for r, i in enumerate(order):
             out[i] = np.ascontiguousarray(stacked[:, r, 1 : lengths[r] - 1])
         return out

@@ -3,13 +3,15 @@
 On the CPU, PyTorch's own ``linear`` goes through MKL's GEMM, which repacks the weight matrix on
 every call; oneDNN's matmul runs the LSTM's products 20-40% faster. Its results for a row do not
 depend on how many other rows (two or more) are computed with it, which the encoder's batch
-invariance relies on: callers pad products to at least :data:`MIN_LSTM_ROWS` rows.
+invariance relies on: callers pad products to :func:`product_rows` rows.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -17,10 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-#: Matrix products of fewer rows take other kernels whose results differ in the last bits; padding
-#: to these minimum row counts keeps every row's result independent of how many rows run with it.
-MIN_LSTM_ROWS = 8
-MIN_TOKEN_ROWS = 32
+#: Row counts a product may be padded to, smallest first (see :func:`min_rows`).
+ROW_FLOORS = (8, 16, 24, 32, 48, 64, 96, 128)
+#: Row counts above the floor are rounded up to multiples of this: few shapes, few kernels.
+ROW_STEP = 8
 
 
 def pad_rows(t: Tensor, rows: int, dim: int = 0) -> Tensor:
@@ -31,6 +33,27 @@ def pad_rows(t: Tensor, rows: int, dim: int = 0) -> Tensor:
     shape = list(t.shape)
     shape[dim] = missing
     return torch.cat([t, t.new_zeros(shape)], dim=dim)
+
+
+@contextlib.contextmanager
+def full_float32(device: torch.device) -> Iterator[None]:
+    """Products and convolutions on ``device`` in full float32 while the block runs.
+
+    On CUDA, cuDNN's convolutions use TF32 (10-bit mantissas) by default, and a process may turn
+    it on for matrix products too; the published models' vectors are float32 computations, so
+    both are turned off for the block and restored after it. Nothing changes on the CPU.
+    """
+    if device.type != "cuda":
+        yield
+        return
+    matmul, conv = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = matmul
+        torch.backends.cudnn.allow_tf32 = conv
 
 
 def to_numpy(t: Tensor) -> np.ndarray:
@@ -106,3 +129,34 @@ def linear(
         return _ONEDNN_LINEAR(x, weight.contiguous(), bias, activation, [], "")
     out = ACTIVATIONS[activation](F.linear(x, weight, bias))
     return out if clip is None else out.clamp(-clip, clip)
+
+
+@functools.cache
+def min_rows(inputs: int, outputs: int) -> int:
+    """Fewest rows an (inputs -> outputs) product is padded to, so that a row's result never
+    depends on how many rows are computed with it.
+
+    oneDNN picks its kernels by shape, and products of few rows can round differently from
+    larger ones: on AVX-512 CPUs only single rows do; on CPUs with AMX, products of up to 12 to
+    76 rows do, depending on the shape. Measured once per shape and process: the smallest of
+    :data:`ROW_FLOORS` from which every one of them gives the bits of a larger product.
+    """
+    reference = ROW_FLOORS[-1] + ROW_STEP
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(reference, inputs, generator=gen)
+    w = torch.randn(outputs, inputs, generator=gen) * 0.05
+    b = torch.randn(outputs, generator=gen)
+    with torch.inference_mode():
+        full = linear(x, w, b)
+        for rows in reversed(ROW_FLOORS):
+            if not torch.equal(linear(x[:rows], w, b), full[:rows]):
+                return next((f for f in ROW_FLOORS if f > rows), reference)
+    return ROW_FLOORS[0]
+
+
+def product_rows(n: int, *shapes: tuple[int, int]) -> int:
+    """Rows a product of ``n`` rows is padded to when it has the given (inputs, outputs) shapes
+    (all of them, when the same rows go through several): at least :func:`min_rows` of each,
+    and a multiple of :data:`ROW_STEP`."""
+    floor = max((min_rows(k, o) for k, o in shapes), default=ROW_FLOORS[0])
+    return max(floor, -(-n // ROW_STEP) * ROW_STEP)

@@ -10,8 +10,18 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from indexer.encoder.kernels import MIN_LSTM_ROWS, fast_path, linear, pad_rows, to_numpy
+from indexer.encoder.kernels import (
+    fast_path,
+    full_float32,
+    linear,
+    pad_rows,
+    product_rows,
+    to_numpy,
+)
 from indexer.encoder.weights import LstmWeights
+
+#: Batched products of the general path (training, GPU) are padded to at least this many rows.
+GENERAL_MIN_ROWS = 8
 
 
 def _swap_last_gates(a: np.ndarray) -> np.ndarray:
@@ -162,16 +172,17 @@ class BiLSTM(nn.Module):
         outputs = []
         finals_h, finals_c = [], []
         layer_input = frames
-        for layer in range(self.num_layers):
-            out, h_final, c_final = layer_fn(
-                layer, layer_input, running, state.h[layer], state.c[layer]
-            )
-            if self.skip_connections and layer > 0:
-                out = out + layer_input
-            outputs.append(out)
-            finals_h.append(h_final)
-            finals_c.append(c_final)
-            layer_input = out
+        with full_float32(frames.device):
+            for layer in range(self.num_layers):
+                out, h_final, c_final = layer_fn(
+                    layer, layer_input, running, state.h[layer], state.c[layer]
+                )
+                if self.skip_connections and layer > 0:
+                    out = out + layer_input
+                outputs.append(out)
+                finals_h.append(h_final)
+                finals_c.append(c_final)
+                layer_input = out
         return torch.stack(outputs), LstmState(torch.stack(finals_h), torch.stack(finals_c))
 
     # -- inference on the CPU: one product per step and direction, [x; h] @ W as TF computes it --
@@ -208,10 +219,11 @@ class BiLSTM(nn.Module):
         """One step of one direction, in place where it can: (n, D), (n, H), (n, C) in."""
         cell = self.cell_dim
         n = h.shape[0]
-        # rows padded to a multiple of MIN_LSTM_ROWS: few shapes, few kernels built and cached
-        rows = -(-n // MIN_LSTM_ROWS) * MIN_LSTM_ROWS
-        xh = pad_rows(torch.cat([x, h], dim=1), rows)
         weight, bias = self.weights[layer][direction], self.biases[layer][direction]
+        projection = self.projections[layer][direction]
+        inputs = weight.shape[1]
+        rows = product_rows(n, (inputs, 3 * cell), (inputs, cell), (cell, projection.shape[0]))
+        xh = pad_rows(torch.cat([x, h], dim=1), rows)
         # gates (input, forget, output) through a sigmoid, the cell candidate through tanh
         sig = linear(xh, weight[: 3 * cell], bias[: 3 * cell], activation="sigmoid")
         candidate = linear(xh, weight[3 * cell :], bias[3 * cell :], activation="tanh")
@@ -220,7 +232,7 @@ class BiLSTM(nn.Module):
         if self.cell_clip is not None:
             c.clamp_(-self.cell_clip, self.cell_clip)
         hidden = torch.tanh(c).mul_(sig[:, 2 * cell :])
-        h = linear(hidden, self.projections[layer][direction], clip=self.proj_clip)
+        h = linear(hidden, projection, clip=self.proj_clip)
         return h[:n], c[:n]
 
     # -- the general path (training, GPU): both directions batched, autograd-friendly ----------
@@ -234,7 +246,7 @@ class BiLSTM(nn.Module):
         w_h = weights[:, :, dim:].transpose(1, 2)
         w_p = self.projections[layer].transpose(1, 2)
         # Time-major projected inputs: (2, T, B, 4C), bias included.
-        x_t = pad_rows(x.transpose(1, 2).reshape(2, total * batch, dim), MIN_LSTM_ROWS, dim=1)
+        x_t = pad_rows(x.transpose(1, 2).reshape(2, total * batch, dim), GENERAL_MIN_ROWS, dim=1)
         bias = self.biases[layer].unsqueeze(1)
         projected = torch.baddbmm(bias, x_t, weights[:, :, :dim].transpose(1, 2))
         projected = projected[:, : total * batch].view(2, total, batch, 4 * cell)
@@ -271,10 +283,10 @@ class BiLSTM(nn.Module):
         """One time step of both directions; ``w_h`` (2, H, 4C) and ``w_p`` (2, C, H)."""
         cell = self.cell_dim
         n = h.shape[1]
-        if n < MIN_LSTM_ROWS:
-            projected = pad_rows(projected, MIN_LSTM_ROWS, dim=1)
-            h = pad_rows(h, MIN_LSTM_ROWS, dim=1)
-            c = pad_rows(c, MIN_LSTM_ROWS, dim=1)
+        if n < GENERAL_MIN_ROWS:
+            projected = pad_rows(projected, GENERAL_MIN_ROWS, dim=1)
+            h = pad_rows(h, GENERAL_MIN_ROWS, dim=1)
+            c = pad_rows(c, GENERAL_MIN_ROWS, dim=1)
         gates = torch.baddbmm(projected, h, w_h)
         if inplace:  # inference: fewer passes over memory, no autograd to protect
             gates[..., : 3 * cell].sigmoid_()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from indexer.encoder.kernels import MIN_TOKEN_ROWS, linear, pad_rows, to_numpy
+from indexer.encoder.kernels import full_float32, linear, pad_rows, product_rows, to_numpy
 from indexer.encoder.lstm import BiLSTM, LstmState
 from indexer.encoder.weights import BiLMWeights, TokenEmbedderWeights
 
@@ -20,15 +20,16 @@ SPAN_STEP = 8
 TOKEN_BLOCK = 128
 
 
-def block_rows(n: int) -> int:
-    """Rows a block of ``n`` token rows is padded to: a power of two, at least
-    ``MIN_TOKEN_ROWS``. Products then see a handful of shapes, so the kernels that oneDNN
-    builds and caches per shape stay few, and a row's result never depends on its block.
+def block_rows(n: int, floor: int = 32) -> int:
+    """Rows a block of ``n`` token rows is padded to: a power of two, at least ``floor`` and 32.
+    Products then see a handful of shapes, so the kernels that oneDNN builds and caches per
+    shape stay few, and with ``floor`` from :func:`~indexer.encoder.kernels.product_rows`, a
+    row's result never depends on its block.
 
     >>> [block_rows(n) for n in (1, 32, 33, 100, 128)]
     [32, 32, 64, 128, 128]
     """
-    return max(MIN_TOKEN_ROWS, 1 << (n - 1).bit_length())
+    return max(32, floor, 1 << (n - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -87,31 +88,47 @@ class TokenEmbedder(nn.Module):
         """
         if self.word_embedding is not None and word_ids is None:
             raise ValueError("this token embedder needs word ids")
-        feats = self._char_features(char_ids)
+        with full_float32(char_ids.device):
+            return self._forward(char_ids, word_ids)
+
+    def _forward(self, char_ids: Tensor, word_ids: Tensor | None) -> Tensor:
+        floor = self._row_floor(char_ids)
+        feats = self._char_features(char_ids, floor)
         out = []
         for start in range(0, char_ids.shape[0], TOKEN_BLOCK):
             block = feats[start : start + TOKEN_BLOCK]
             m = block.shape[0]
-            block = pad_rows(block, block_rows(m))
+            block = pad_rows(block, block_rows(m, floor))
             for layer in self.highways:
                 assert isinstance(layer, nn.Linear)
                 nonlinear, gate = linear(block, layer.weight, layer.bias).chunk(2, dim=-1)
                 gate = torch.sigmoid(gate)
                 block = gate * block + (1 - gate) * torch.relu(nonlinear)
             if self.word_embedding is not None and word_ids is not None:
-                words = pad_rows(word_ids[start : start + TOKEN_BLOCK], block_rows(m))
+                words = pad_rows(word_ids[start : start + TOKEN_BLOCK], block_rows(m, floor))
                 block = torch.cat([self.word_embedding(words), block], dim=-1)
             out.append(linear(block, self.projection.weight, self.projection.bias)[:m])
         if not out:
             return feats.new_zeros(0, self.output_dim)
         return torch.cat(out)
 
+    def _row_floor(self, char_ids: Tensor) -> int:
+        """Fewest rows a block is padded to: that of the highway and projection products on the
+        oneDNN path (see :func:`~indexer.encoder.kernels.product_rows`), else 32."""
+        if char_ids.device.type != "cpu" or torch.is_grad_enabled():
+            return 32
+        shapes = [(self.projection.in_features, self.projection.out_features)]
+        for layer in self.highways:
+            assert isinstance(layer, nn.Linear)
+            shapes.append((layer.in_features, layer.out_features))
+        return product_rows(1, *shapes)
+
     def _convolve(self, char_ids: Tensor) -> Tensor:
         emb = self.char_embedding(char_ids).transpose(1, 2)
         act = torch.relu if self.activation == "relu" else torch.tanh
         return torch.cat([act(conv(emb).amax(dim=-1)) for conv in self.convolutions], dim=-1)
 
-    def _char_features(self, char_ids: Tensor) -> Tensor:
+    def _char_features(self, char_ids: Tensor, floor: int = 32) -> Tensor:
         """Max-pooled filter outputs (N, n_filters), each token convolved over its own span.
 
         Past a token's last character the ids repeat one padding id, so every window lying wholly
@@ -130,7 +147,8 @@ class TokenEmbedder(nn.Module):
             for start in range(0, group.shape[0], TOKEN_BLOCK):
                 rows = group[start : start + TOKEN_BLOCK]
                 m = rows.shape[0]
-                feats[rows] = self._convolve(pad_rows(char_ids[rows, :span], block_rows(m)))[:m]
+                block = pad_rows(char_ids[rows, :span], block_rows(m, floor))
+                feats[rows] = self._convolve(block)[:m]
         return feats
 
     @classmethod

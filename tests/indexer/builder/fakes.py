@@ -60,6 +60,7 @@ class FakeEncoder:
         *,
         batch_tokens: int = 8192,
         carry_batch_size: int = 64,
+        dtype: str = "float32",
     ) -> Iterator[np.ndarray]:
         for tokens in sentences:
             if self.fail_after is not None and self.embedded >= self.fail_after:
@@ -67,7 +68,7 @@ class FakeEncoder:
             if self.delay:
                 time.sleep(self.delay)
             carried = self.carried if self.state == "carry" else 0
-            yield expected_vectors(tokens, self.dim, self.num_layers, carried)
+            yield expected_vectors(tokens, self.dim, self.num_layers, carried).astype(dtype)
             self.embedded += 1
             self.carried = (self.carried + 1) % 7
 

@@ -114,3 +114,15 @@ def test_first_step_run_once_gives_the_same_vectors(tiny_model: Path, state: str
     every_batch = encoder.embed_batch(sentences)
     for a, b in zip(once, every_batch, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("state", ["warm", "carry"])
+def test_float16_output_is_the_rounded_float32(tiny_model: Path, state: str) -> None:
+    sentences = corpus(40, seed=9)
+    full = list(load_encoder(tiny_model, state=state).embed_sentences(sentences))
+    half = list(load_encoder(tiny_model, state=state).embed_sentences(sentences, dtype="float16"))
+    assert all(h.dtype == np.float16 for h in half)
+    for a, b in zip(full, half, strict=True):
+        np.testing.assert_array_equal(a.astype(np.float16), b)
+    with pytest.raises(ConfigError, match="bfloat16"):
+        next(load_encoder(tiny_model).embed_sentences(sentences, dtype="bfloat16"))

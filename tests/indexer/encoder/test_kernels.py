@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from indexer.encoder import kernels
-from indexer.encoder.kernels import MIN_LSTM_ROWS, fast_path, linear, pad_rows
+from indexer.encoder.kernels import (
+    ROW_FLOORS,
+    ROW_STEP,
+    fast_path,
+    linear,
+    min_rows,
+    pad_rows,
+    product_rows,
+)
 
 
 @pytest.fixture
@@ -41,7 +49,8 @@ def test_rows_do_not_depend_on_the_others(
     x, w, b = operands
     with torch.inference_mode():
         full = linear(x, w, b, activation="sigmoid")
-        for start, rows in [(0, MIN_LSTM_ROWS), (5, 13), (17, 64), (100, 200)]:
+        floor = min_rows(96, 160)
+        for start, rows in [(0, floor), (5, floor + 9), (17, 128), (100, 200)]:
             part = linear(x[start : start + rows], w, b, activation="sigmoid")
             assert torch.equal(part, full[start : start + rows])
 
@@ -75,3 +84,24 @@ def test_pad_rows() -> None:
     assert float(padded[3:].abs().sum()) == 0.0
     assert pad_rows(t, 2) is t
     assert pad_rows(t, 4, dim=1).shape == (3, 4)
+
+
+def test_product_rows() -> None:
+    floor = max(min_rows(96, 160), min_rows(160, 32))
+    assert floor in ROW_FLOORS
+    sizes = (1, floor - 1, floor, floor + 1, 300)
+    expected = [floor, floor, floor, floor + ROW_STEP, 304]
+    assert [product_rows(n, (96, 160), (160, 32)) for n in sizes] == expected
+    assert product_rows(3) == ROW_FLOORS[0]
+
+
+@pytest.mark.parametrize(("inputs", "outputs"), [(640, 1536), (1024, 128), (256, 1024)])
+def test_rows_from_the_floor_up_give_the_bits_of_larger_products(inputs: int, outputs: int) -> None:
+    """Every row count from the measured floor up, not only the ones measured."""
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(400, inputs, generator=gen)
+    w = torch.randn(outputs, inputs, generator=gen) * 0.05
+    with torch.inference_mode():
+        full = linear(x, w, activation="sigmoid")
+        for rows in range(min_rows(inputs, outputs), 400, 5):
+            assert torch.equal(linear(x[:rows], w, activation="sigmoid"), full[:rows])
