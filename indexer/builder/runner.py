@@ -66,7 +66,7 @@ class StreamPlan:
     batch_tokens: int
     carry_batch_size: int
     carry: bool
-    segment_rows: int = 16384
+    segment_rows: int = 32768
     first_shard: int = 0
     first_sentence: int = 0
     first_occurrence: int = 0

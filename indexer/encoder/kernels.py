@@ -138,8 +138,9 @@ def min_rows(inputs: int, outputs: int) -> int:
 
     oneDNN picks its kernels by shape, and products of few rows can round differently from
     larger ones: on AVX-512 CPUs only single rows do; on CPUs with AMX, products of up to 12 to
-    76 rows do, depending on the shape. Measured once per shape and process: the smallest of
-    :data:`ROW_FLOORS` from which every one of them gives the bits of a larger product.
+    76 rows do, depending on the shape, and all larger ones agree. Measured once per shape and
+    process: the smallest of :data:`ROW_FLOORS` whose product gives the bits of a larger one,
+    found by bisection (the counts that differ are the smallest ones).
     """
     reference = ROW_FLOORS[-1] + ROW_STEP
     gen = torch.Generator().manual_seed(0)
@@ -148,10 +149,21 @@ def min_rows(inputs: int, outputs: int) -> int:
     b = torch.randn(outputs, generator=gen)
     with torch.inference_mode():
         full = linear(x, w, b)
-        for rows in reversed(ROW_FLOORS):
-            if not torch.equal(linear(x[:rows], w, b), full[:rows]):
-                return next((f for f in ROW_FLOORS if f > rows), reference)
-    return ROW_FLOORS[0]
+
+        def agrees(i: int) -> bool:
+            rows = ROW_FLOORS[i]
+            return torch.equal(linear(x[:rows], w, b), full[:rows])
+
+        low, high = 0, len(ROW_FLOORS) - 1
+        if not agrees(high):
+            return reference
+        while low < high:  # ROW_FLOORS[high] agrees; find the first that does
+            middle = (low + high) // 2
+            if agrees(middle):
+                high = middle
+            else:
+                low = middle + 1
+    return ROW_FLOORS[high]
 
 
 def product_rows(n: int, *shapes: tuple[int, int]) -> int:

@@ -11,12 +11,11 @@ import pytest
 import torch
 
 from indexer.builder import BuildConfig, run_build
-from indexer.builder.api import load_model
 from indexer.index import load_index
 from indexer.store import read_manifest
 from tests.indexer.builder.conftest import make_sentences, write_corpus
 from tests.indexer.builder.test_build import all_vectors
-from tests.indexer.builder.test_real_model import Crashing
+from tests.indexer.builder.test_real_model import build_whole_and_resumed
 from tests.indexer.encoder.fixtures import make_allennlp_model
 
 pytestmark = [
@@ -58,14 +57,5 @@ def test_cuda_build_matches_cpu_build(tmp_path, corpus, model):
 
 def test_cuda_build_resumes(tmp_path, corpus, model):
     config = BuildConfig(model=str(model), shard_rows=300, dtype="float32", device="cuda")
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    run_build(corpus, replace(config, out=whole))
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        run_build(
-            corpus,
-            replace(config, out=broken),
-            load_encoder=lambda c: Crashing(load_model(c), 250),
-        )
-    report = run_build(corpus, replace(config, out=broken))
-    assert report.resumed_from_shard >= 1
+    whole, broken = build_whole_and_resumed(corpus, config, tmp_path, crash_after=250)
     assert_same_occurrences_and_close_vectors(whole, broken)

@@ -62,19 +62,27 @@ def test_vectors_are_the_encoders(tmp_path, small_corpus, model):
         np.testing.assert_allclose(all_vectors(out, layer), want, atol=2e-5)
 
 
+def build_whole_and_resumed(
+    corpus: Path, config: BuildConfig, tmp_path: Path, crash_after: int
+) -> tuple[Path, Path]:
+    """Build ``corpus`` whole, and again crashed after ``crash_after`` sentences then resumed."""
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    run_build(corpus, replace(config, out=whole))
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_build(
+            corpus,
+            replace(config, out=broken),
+            load_encoder=lambda c: Crashing(load_model(c), crash_after),
+        )
+    report = run_build(corpus, replace(config, out=broken))
+    assert report.resumed_from_shard >= 1
+    return whole, broken
+
+
 @pytest.mark.parametrize("state", ["warm", "carry"])
 def test_resume_with_a_real_model_is_bit_identical(tmp_path, small_corpus, model, state):
     config = BuildConfig(
         model=str(model), shard_rows=100, device="cpu", state=state, carry_batch_size=4
     )
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    run_build(small_corpus, replace(config, out=whole))
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        run_build(
-            small_corpus,
-            replace(config, out=broken),
-            load_encoder=lambda c: Crashing(load_model(c), 30),
-        )
-    report = run_build(small_corpus, replace(config, out=broken))
-    assert report.resumed_from_shard >= 1
+    whole, broken = build_whole_and_resumed(small_corpus, config, tmp_path, crash_after=30)
     assert_same_index(whole, broken)
