@@ -30,6 +30,11 @@ EncoderLoader = Callable[[BuildConfig], Encoder]
 _READ_TOTALS = ("sentences", "tokens", "bytes_read")
 
 
+def encoder_device(encoder: Encoder) -> str:
+    """Where ``encoder`` runs (``cpu``, ``cuda``...); ``cpu`` for encoders that do not say."""
+    return str(getattr(encoder, "device", "cpu"))
+
+
 def model_name(config: BuildConfig) -> str:
     """The model ``config`` names, else the registry's default model."""
     from indexer.encoder.registry import load_registry
@@ -140,7 +145,7 @@ def run_build(
                 {
                     "started": now(),
                     "resumed_from_shard": resumed_from,
-                    "device": str(getattr(encoder, "device", "cpu")),
+                    "device": encoder_device(encoder),
                 }
             )
             try:
@@ -187,7 +192,7 @@ def _stream(
     started = time.perf_counter()
     # On the CPU, chunks are written while the encoder waits (see ShardCommitter); a GPU
     # encoder goes on while its chunks are written.
-    on_gpu = str(getattr(encoder, "device", "cpu")).startswith("cuda")
+    on_gpu = encoder_device(encoder).startswith("cuda")
     committer = ShardCommitter(layout, manifest, pending=2 if on_gpu else 0)
     try:
         counts = stream_corpus(reader, encoder, committer, plan, progress)

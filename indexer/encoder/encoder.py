@@ -272,8 +272,8 @@ class Encoder:
         policy = policy or self.state
         width = self.model.token_embedder.output_dim
         if policy != "carry" and all(not s for s in sentences):
-            empty = np.dtype(str(out_dtype).removeprefix("torch."))
-            return [np.zeros((self.num_layers, 0, self.dim), empty) for _ in sentences]
+            shape = (self.num_layers, 0, self.dim)
+            return [torch.zeros(shape, dtype=out_dtype).numpy() for _ in sentences]
         order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
         lengths = [len(sentences[i]) + 2 for i in order]
         total = lengths[0]

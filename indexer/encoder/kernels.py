@@ -166,9 +166,13 @@ def min_rows(inputs: int, outputs: int) -> int:
     return ROW_FLOORS[high]
 
 
-def product_rows(n: int, *shapes: tuple[int, int]) -> int:
-    """Rows a product of ``n`` rows is padded to when it has the given (inputs, outputs) shapes
-    (all of them, when the same rows go through several): at least :func:`min_rows` of each,
-    and a multiple of :data:`ROW_STEP`."""
-    floor = max((min_rows(k, o) for k, o in shapes), default=ROW_FLOORS[0])
+def row_floor(*shapes: tuple[int, int]) -> int:
+    """Fewest rows the same rows are padded to when they go through products of all the given
+    (inputs, outputs) shapes: the largest :func:`min_rows` of them."""
+    return max((min_rows(k, o) for k, o in shapes), default=ROW_FLOORS[0])
+
+
+def product_rows(n: int, floor: int) -> int:
+    """Rows a product of ``n`` rows is padded to: at least ``floor`` (see :func:`row_floor`), a
+    multiple of :data:`ROW_STEP`."""
     return max(floor, -(-n // ROW_STEP) * ROW_STEP)

@@ -16,6 +16,7 @@ from indexer.encoder.kernels import (
     linear,
     pad_rows,
     product_rows,
+    row_floor,
     to_numpy,
 )
 from indexer.encoder.weights import LstmWeights
@@ -191,6 +192,8 @@ class BiLSTM(nn.Module):
         self, layer: int, x: Tensor, running: list[int], h0: Tensor, c0: Tensor
     ) -> tuple[Tensor, Tensor, Tensor]:
         _, batch, total, _ = x.shape
+        cell, inputs = self.cell_dim, self.weights[layer].shape[2]
+        floor = row_floor((inputs, 3 * cell), (inputs, cell), (cell, self.hidden_dim))
         out = x.new_zeros(2, batch, total, self.hidden_dim)
         final_h, final_c = h0.clone(), c0.clone()
         h, c = list(h0.unbind(0)), list(c0.unbind(0))
@@ -206,7 +209,7 @@ class BiLSTM(nn.Module):
             if n == 0:
                 break
             for d in (0, 1):
-                h[d], c[d] = self._cell(layer, d, x[d, :n, t], h[d], c[d])
+                h[d], c[d] = self._cell(layer, d, x[d, :n, t], h[d], c[d], floor)
                 out[d, :n, t] = h[d]
         for d in (0, 1):
             final_h[d, :n_prev] = h[d]
@@ -214,15 +217,15 @@ class BiLSTM(nn.Module):
         return out, final_h, final_c
 
     def _cell(
-        self, layer: int, direction: int, x: Tensor, h: Tensor, c: Tensor
+        self, layer: int, direction: int, x: Tensor, h: Tensor, c: Tensor, floor: int
     ) -> tuple[Tensor, Tensor]:
-        """One step of one direction, in place where it can: (n, D), (n, H), (n, C) in."""
+        """One step of one direction, in place where it can: (n, D), (n, H), (n, C) in; the
+        products padded to at least ``floor`` rows (see ``kernels.row_floor``)."""
         cell = self.cell_dim
         n = h.shape[0]
         weight, bias = self.weights[layer][direction], self.biases[layer][direction]
         projection = self.projections[layer][direction]
-        inputs = weight.shape[1]
-        rows = product_rows(n, (inputs, 3 * cell), (inputs, cell), (cell, projection.shape[0]))
+        rows = product_rows(n, floor)
         xh = pad_rows(torch.cat([x, h], dim=1), rows)
         # gates (input, forget, output) through a sigmoid, the cell candidate through tanh
         sig = linear(xh, weight[: 3 * cell], bias[: 3 * cell], activation="sigmoid")

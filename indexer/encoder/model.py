@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from indexer.encoder.kernels import full_float32, linear, pad_rows, product_rows, to_numpy
+from indexer.encoder.kernels import full_float32, linear, pad_rows, row_floor, to_numpy
 from indexer.encoder.lstm import BiLSTM, LstmState
 from indexer.encoder.weights import BiLMWeights, TokenEmbedderWeights
 
@@ -23,7 +23,7 @@ TOKEN_BLOCK = 128
 def block_rows(n: int, floor: int = 32) -> int:
     """Rows a block of ``n`` token rows is padded to: a power of two, at least ``floor`` and 32.
     Products then see a handful of shapes, so the kernels that oneDNN builds and caches per
-    shape stay few, and with ``floor`` from :func:`~indexer.encoder.kernels.product_rows`, a
+    shape stay few, and with ``floor`` from :func:`~indexer.encoder.kernels.row_floor`, a
     row's result never depends on its block.
 
     >>> [block_rows(n) for n in (1, 32, 33, 100, 128)]
@@ -114,14 +114,14 @@ class TokenEmbedder(nn.Module):
 
     def _row_floor(self, char_ids: Tensor) -> int:
         """Fewest rows a block is padded to: that of the highway and projection products on the
-        oneDNN path (see :func:`~indexer.encoder.kernels.product_rows`), else 32."""
+        oneDNN path (see :func:`~indexer.encoder.kernels.row_floor`), else 32."""
         if char_ids.device.type != "cpu" or torch.is_grad_enabled():
             return 32
         shapes = [(self.projection.in_features, self.projection.out_features)]
         for layer in self.highways:
             assert isinstance(layer, nn.Linear)
             shapes.append((layer.in_features, layer.out_features))
-        return product_rows(1, *shapes)
+        return row_floor(*shapes)
 
     def _convolve(self, char_ids: Tensor) -> Tensor:
         emb = self.char_embedding(char_ids).transpose(1, 2)

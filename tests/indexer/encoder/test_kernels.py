@@ -14,6 +14,7 @@ from indexer.encoder.kernels import (
     min_rows,
     pad_rows,
     product_rows,
+    row_floor,
 )
 
 
@@ -87,12 +88,13 @@ def test_pad_rows() -> None:
 
 
 def test_product_rows() -> None:
-    floor = max(min_rows(96, 160), min_rows(160, 32))
+    floor = row_floor((96, 160), (160, 32))
+    assert floor == max(min_rows(96, 160), min_rows(160, 32))
     assert floor in ROW_FLOORS
     sizes = (1, floor - 1, floor, floor + 1, 300)
     expected = [floor, floor, floor, floor + ROW_STEP, 304]
-    assert [product_rows(n, (96, 160), (160, 32)) for n in sizes] == expected
-    assert product_rows(3) == ROW_FLOORS[0]
+    assert [product_rows(n, floor) for n in sizes] == expected
+    assert row_floor() == ROW_FLOORS[0]
 
 
 @pytest.mark.parametrize(("inputs", "outputs"), [(640, 1536), (1024, 128), (256, 1024)])
