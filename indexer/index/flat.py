@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.errors import IndexStateError
 from indexer.index.vectors import check_matrix, iter_normalized
-from indexer.store.files import atomic_path
+from indexer.store.files import atomic_path, flush_durably
 
 #: FAISS's type tag of an ``IndexFlatIP``.
 FLAT_IP_FOURCC = b"IxFI"
@@ -43,7 +43,8 @@ def write_flat_index(matrix: np.ndarray, path: str | Path) -> dict[str, int | st
     """Write the Flat inner-product index of ``matrix``'s L2-normalized rows to ``path``.
 
     The file is written durably (``indexer.store.files.atomic_path``: a temporary name in the
-    same folder, flushed to disk, then renamed). Returns what the manifest records of it:
+    same folder, flushed to disk, then renamed), each chunk put on disk and dropped from the
+    page cache as it is written (``forget_cached``). Returns what the manifest records of it:
     ``bytes`` and ``sha256``.
     """
     check_matrix(matrix)
@@ -56,6 +57,7 @@ def write_flat_index(matrix: np.ndarray, path: str | Path) -> dict[str, int | st
                 handle.write(block)
                 digest.update(block)
                 size += len(block)
+                flush_durably(handle, forget=True)
     except OSError as err:
         raise IndexStateError(
             f"cannot write the FAISS index: {err.strerror or err}", path=path

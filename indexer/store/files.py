@@ -1,4 +1,11 @@
-"""Durable file writing: write to a temporary name, flush, fsync, then rename into place."""
+"""Durable file writing: write to a temporary name, flush, fsync, then rename into place.
+
+A build writes gigabytes it does not read again (vector files, Flat indexes). Once such bytes
+are on disk, :func:`forget_cached` drops them from the page cache: the next writes then reuse
+those pages instead of taking memory that has not been used yet, which is slow on virtual
+machines whose memory the host provides on first use, and a build does not push the other
+programs' files out of the cache.
+"""
 
 from __future__ import annotations
 
@@ -28,15 +35,27 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def fsync_file(path: Path) -> None:
-    """Force a written file's bytes to disk."""
+def fsync_file(path: Path, *, forget: bool = False) -> None:
+    """Force a written file's bytes to disk; with ``forget``, then drop them from the cache."""
     with path.open("rb+") as handle:
         os.fsync(handle.fileno())
+        if forget:
+            forget_cached(handle.fileno())
 
 
-def publish(tmp: Path, final: Path) -> None:
-    """fsync ``tmp``, rename it to ``final`` (replacing it), and fsync the folder."""
-    fsync_file(tmp)
+def forget_cached(fd: int) -> None:
+    """Drop a file's clean pages from the page cache (Linux; elsewhere nothing). Pages not yet
+    written to disk stay: call it after an fsync."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is not None:
+        with contextlib.suppress(OSError):
+            advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def publish(tmp: Path, final: Path, *, forget: bool = False) -> None:
+    """fsync ``tmp``, rename it to ``final`` (replacing it), and fsync the folder; with
+    ``forget``, the file's pages are dropped from the cache once on disk."""
+    fsync_file(tmp, forget=forget)
     os.replace(tmp, final)
     fsync_dir(final.parent)
 
@@ -74,10 +93,13 @@ def file_record(path: Path) -> dict[str, int | str]:
     return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
-def flush_durably(handle: BinaryIO) -> None:
-    """Force what was written to an open file to disk."""
+def flush_durably(handle: BinaryIO, *, forget: bool = False) -> None:
+    """Force what was written to an open file to disk; with ``forget``, then drop its pages
+    from the cache."""
     handle.flush()
     os.fsync(handle.fileno())
+    if forget:
+        forget_cached(handle.fileno())
 
 
 def tree_bytes(root: Path) -> int:

@@ -1,7 +1,8 @@
 """One shard written while it is encoded: vector chunks appended, then committed whole.
 
-Vectors go to temporary Parquet files (one row group per chunk) and to the end of the raw
-matrices as they arrive, so memory holds a chunk, not a shard. ``commit`` closes, hashes,
+Vectors go to temporary Parquet files (one row group per chunk, written by
+:class:`~indexer.store.vector_parquet.VectorParquetWriter`) and to the end of the raw matrices as
+they arrive, so memory holds a chunk, not a shard. ``commit`` closes, hashes,
 fsyncs and renames the files and returns the record that the caller then adds to the
 manifest: until then the shard does not exist, and a resumed build deletes what it left.
 """
@@ -13,9 +14,8 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO, cast
 
 import numpy as np
-import pyarrow.parquet as pq
 
-from indexer.store.files import atomic_path, file_record, flush_durably, publish
+from indexer.store.files import atomic_path, flush_durably, publish
 from indexer.store.layout import IndexLayout, temporary_path
 from indexer.store.manifest import ShardRecord
 from indexer.store.shards import (
@@ -23,10 +23,9 @@ from indexer.store.shards import (
     ShardMeta,
     occurrences_table,
     sentences_table,
-    vectors_schema,
-    vectors_table,
     write_table,
 )
+from indexer.store.vector_parquet import VectorParquetWriter
 
 
 class ShardWriter:
@@ -49,19 +48,11 @@ class ShardWriter:
         self._layout, self._dtype, self._matrices = layout, dtype, matrices
         self._first = self._next = first_occurrence
         self._digests = {layer: hashlib.sha256() for layer in matrices}
-        self._parquet: dict[int, Any] = {}
+        self._parquet: dict[int, VectorParquetWriter] = {}
         for layer in matrices:
             tmp = temporary_path(layout.vectors_part(layer, index))
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            # Vectors barely compress; min/max statistics are kept for occ_id only (the vector
-            # components' cost as much to compute as the rest of the file and filter nothing).
-            self._parquet[layer] = pq.ParquetWriter(
-                tmp,
-                vectors_schema(dim, dtype),
-                compression="none",
-                use_dictionary=False,
-                write_statistics=["occ_id"],
-            )
+            self._parquet[layer] = VectorParquetWriter(tmp, dim, dtype)
 
     def add_layer(self, layer: int, first_occurrence: int, vectors: np.ndarray) -> None:
         """Append one layer's ``(n, dim)`` vectors of the occurrences from ``first_occurrence``.
@@ -70,7 +61,7 @@ class ShardWriter:
         :meth:`advance` counts the rows.
         """
         rows = np.ascontiguousarray(vectors, dtype=DTYPES[self._dtype])
-        self._parquet[layer].write_table(vectors_table(first_occurrence, rows, self._dtype))
+        self._parquet[layer].write(first_occurrence, rows)
         raw = rows.data.cast("B")
         self._matrices[layer].write(raw)
         self._digests[layer].update(raw)
@@ -95,13 +86,11 @@ class ShardWriter:
         ):
             files[layout.relative(path)] = write_table(path, table, compression="zstd")
         for layer, writer in self._parquet.items():
-            writer.close()
             final = layout.vectors_part(layer, self.index)
-            tmp = temporary_path(final)
-            files[layout.relative(final)] = file_record(tmp)
-            publish(tmp, final)
+            files[layout.relative(final)] = writer.close()
+            publish(writer.path, final, forget=True)
         for handle in self._matrices.values():
-            flush_durably(handle)
+            flush_durably(handle)  # kept in the cache: the index stage reads them
         state = None
         if meta.state is not None:
             state_path = layout.state_part(self.index)
@@ -121,6 +110,6 @@ class ShardWriter:
 
     def abort(self) -> None:
         """Close and delete the temporary files (matrix rows are cut on resume)."""
-        for layer, writer in self._parquet.items():
-            writer.close()
-            temporary_path(self._layout.vectors_part(layer, self.index)).unlink(missing_ok=True)
+        for writer in self._parquet.values():
+            writer.abort()
+            writer.path.unlink(missing_ok=True)

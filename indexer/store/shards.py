@@ -41,12 +41,6 @@ SENTENCES_SCHEMA = pa.schema(
 )
 
 
-def vectors_schema(dim: int, dtype: str) -> pa.Schema:
-    """``occ_id`` and a fixed-size list of ``dim`` floats."""
-    value = pa.float16() if dtype == "float16" else pa.float32()
-    return pa.schema([("occ_id", pa.int64()), ("vector", pa.list_(value, dim))])
-
-
 @dataclass(frozen=True, eq=False)
 class ShardMeta:
     """What one shard holds besides its vectors, known once its last sentence is encoded.
@@ -113,19 +107,6 @@ def sentences_table(data: ShardMeta) -> pa.Table:
             pa.array([" ".join(tokens) for tokens in data.sentences], pa.string()),
         ],
         schema=SENTENCES_SCHEMA,
-    )
-
-
-def vectors_table(first_occurrence: int, vectors: np.ndarray, dtype: str) -> pa.Table:
-    """``occ_id`` + vector rows of one layer."""
-    n, dim = vectors.shape
-    flat = pa.array(np.ascontiguousarray(vectors, dtype=DTYPES[dtype]).reshape(-1))
-    return pa.table(
-        [
-            pa.array(np.arange(first_occurrence, first_occurrence + n)),
-            pa.FixedSizeListArray.from_arrays(flat, dim),
-        ],
-        schema=vectors_schema(dim, dtype),
     )
 
 
