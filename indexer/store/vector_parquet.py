@@ -110,7 +110,7 @@ class VectorParquetWriter:
                 (4, LIST, (STRUCT, [[(1, I32, 0), (2, BOOL, False), (3, BOOL, False)]])),
                 (5, I64, start),
                 (6, I64, total),
-                (7, I16, len(self._row_groups)),
+                (7, I16, ordinal if (ordinal := len(self._row_groups)) < 1 << 15 else None),
             ]
         )
         self._rows += n
