@@ -18,10 +18,13 @@ __all__ = ["BiLM", "BiLMSpec", "BiLSTM", "LstmState", "TokenEmbedder"]
 SPAN_STEP = 8
 #: Most token rows computed in one product (see :func:`block_rows`).
 TOKEN_BLOCK = 128
+#: Fewest rows a block of tokens is padded to, whatever its product's measured floor.
+MIN_BLOCK_ROWS = 32
 
 
-def block_rows(n: int, floor: int = 32) -> int:
-    """Rows a block of ``n`` token rows is padded to: a power of two, at least ``floor`` and 32.
+def block_rows(n: int, floor: int = MIN_BLOCK_ROWS) -> int:
+    """Rows a block of ``n`` token rows is padded to: a power of two, at least ``floor`` and
+    :data:`MIN_BLOCK_ROWS`.
     Products then see a handful of shapes, so the kernels that oneDNN builds and caches per
     shape stay few, and with ``floor`` from :func:`~indexer.encoder.kernels.row_floor`, a
     row's result never depends on its block.
@@ -29,7 +32,7 @@ def block_rows(n: int, floor: int = 32) -> int:
     >>> [block_rows(n) for n in (1, 32, 33, 100, 128)]
     [32, 32, 64, 128, 128]
     """
-    return max(32, floor, 1 << (n - 1).bit_length())
+    return max(MIN_BLOCK_ROWS, floor, 1 << (n - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,10 @@ class TokenEmbedder(nn.Module):
 
     def _row_floor(self, char_ids: Tensor) -> int:
         """Fewest rows a block is padded to: that of the highway and projection products on the
-        oneDNN path (see :func:`~indexer.encoder.kernels.row_floor`), else 32."""
+        oneDNN path (see :func:`~indexer.encoder.kernels.row_floor`), else
+        :data:`MIN_BLOCK_ROWS`."""
         if char_ids.device.type != "cpu" or torch.is_grad_enabled():
-            return 32
+            return MIN_BLOCK_ROWS
         shapes = [(self.projection.in_features, self.projection.out_features)]
         for layer in self.highways:
             assert isinstance(layer, nn.Linear)
@@ -128,7 +132,7 @@ class TokenEmbedder(nn.Module):
         act = torch.relu if self.activation == "relu" else torch.tanh
         return torch.cat([act(conv(emb).amax(dim=-1)) for conv in self.convolutions], dim=-1)
 
-    def _char_features(self, char_ids: Tensor, floor: int = 32) -> Tensor:
+    def _char_features(self, char_ids: Tensor, floor: int = MIN_BLOCK_ROWS) -> Tensor:
         """Max-pooled filter outputs (N, n_filters), each token convolved over its own span.
 
         Past a token's last character the ids repeat one padding id, so every window lying wholly

@@ -78,7 +78,7 @@ def _value(kind: int, value: Any) -> bytes:
     if kind == LIST:
         element, items = value
         size = len(items)
-        header = bytes([size << 4 | element]) if size < 15 else bytes([0xF0 | element])
-        head = header if size < 15 else header + varint(size)
+        short = size < 15  # the size fits the header's high nibble
+        head = bytes([size << 4 | element]) if short else bytes([0xF0 | element]) + varint(size)
         return head + b"".join(_value(element, item) for item in items)
     raise ValueError(f"unsupported Thrift type {kind}")

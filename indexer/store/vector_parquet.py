@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa
 
+from indexer.store.shards import DTYPES
 from indexer.store.thrift import BINARY, BOOL, I16, I32, I64, LIST, STRUCT, Field, encode_struct
 from indexer.store.thrift import varint as _varint
 
@@ -38,8 +39,6 @@ _PLAIN, _RLE = 0, 3
 _DATA_PAGE = 0
 _CONVERTED_LIST = 3
 _LOGICAL_LIST, _LOGICAL_FLOAT16 = 3, 15
-
-_NUMPY: dict[str, np.dtype[Any]] = {"float16": np.dtype("<f2"), "float32": np.dtype("<f4")}
 
 
 def vectors_schema(dim: int, dtype: str) -> pa.Schema:
@@ -59,13 +58,15 @@ class VectorParquetWriter:
     :meth:`close`, which returns the file's size and sha256 (hashed as it was written)."""
 
     def __init__(self, path: str | Path, dim: int, dtype: str):
-        if dtype not in _NUMPY:
-            raise ValueError(f"unknown vector dtype {dtype!r}; use one of {sorted(_NUMPY)}")
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown vector dtype {dtype!r}; use one of {sorted(DTYPES)}")
         if dim < 1:
             raise ValueError(f"vector dimension must be at least 1, got {dim}")
         self.path = Path(path)
         self._dim, self._dtype = dim, dtype
-        self._page_rows = max(1, PAGE_BYTES // (dim * _NUMPY[dtype].itemsize))
+        self._values = np.dtype(DTYPES[dtype]).newbyteorder("<")  # Parquet is little-endian
+        self._leaf = _FIXED_LEN_BYTE_ARRAY if dtype == "float16" else _FLOAT
+        self._page_rows = max(1, PAGE_BYTES // (dim * self._values.itemsize))
         self._rep_row = _rle(0, 1) + (_rle(1, dim - 1) if dim > 1 else b"")
         self._handle: BinaryIO | None = self.path.open("wb")
         self._digest = hashlib.sha256()
@@ -76,7 +77,7 @@ class VectorParquetWriter:
 
     def write(self, first_occurrence: int, vectors: np.ndarray) -> None:
         """Append the ``(n, dim)`` vectors of occurrences ``first_occurrence ..`` as a row group."""
-        rows = np.ascontiguousarray(vectors, dtype=_NUMPY[self._dtype])
+        rows = np.ascontiguousarray(vectors, dtype=self._values)
         if rows.ndim != 2 or rows.shape[1] != self._dim:
             raise ValueError(f"vectors of shape {rows.shape}; expected (n, {self._dim})")
         n = rows.shape[0]
@@ -98,9 +99,10 @@ class VectorParquetWriter:
         for a in range(0, n, self._page_rows):
             page = rows[a : a + self._page_rows]
             vector_size += self._page(page.size, self._levels(len(page)), page.data.cast("B"))
-        leaf = _FIXED_LEN_BYTE_ARRAY if self._dtype == "float16" else _FLOAT
         path = ["vector", "list", "element"]
-        vector_chunk = self._column_chunk(leaf, path, rows.size, vector_start, vector_size, None)
+        vector_chunk = self._column_chunk(
+            self._leaf, path, rows.size, vector_start, vector_size, None
+        )
         total = id_size + vector_size
         self._row_groups.append(
             [
@@ -186,12 +188,14 @@ class VectorParquetWriter:
         return [(2, I64, offset), (3, STRUCT, meta)]
 
     def _file_metadata(self) -> list[Field]:
-        element: list[Field] = [(3, I32, _REQUIRED), (4, BINARY, "element")]
-        if self._dtype == "float16":
-            element += [(1, I32, _FIXED_LEN_BYTE_ARRAY), (2, I32, 2)]
-            element += [(10, STRUCT, [(_LOGICAL_FLOAT16, STRUCT, [])])]
-        else:
-            element += [(1, I32, _FLOAT)]
+        half = self._dtype == "float16"
+        element: list[Field] = [
+            (1, I32, self._leaf),
+            (2, I32, 2 if half else None),
+            (3, I32, _REQUIRED),
+            (4, BINARY, "element"),
+            (10, STRUCT, [(_LOGICAL_FLOAT16, STRUCT, [])] if half else None),
+        ]
         schema: list[list[Field]] = [
             [(4, BINARY, "schema"), (5, I32, 2)],
             [(1, I32, _INT64), (3, I32, _REQUIRED), (4, BINARY, "occ_id")],
@@ -203,7 +207,7 @@ class VectorParquetWriter:
                 (10, STRUCT, [(_LOGICAL_LIST, STRUCT, [])]),
             ],
             [(3, I32, _REPEATED), (4, BINARY, "list"), (5, I32, 1)],
-            sorted(element, key=lambda field: field[0]),
+            element,
         ]
         arrow_schema = vectors_schema(self._dim, self._dtype).serialize().to_pybytes()
         key_values: list[Any] = [
