@@ -7,16 +7,16 @@ from collections.abc import Callable
 
 import torch
 
-#: Rows the cache's storage starts with; it doubles as entries arrive, up to ``max_entries``.
-FIRST_ROWS = 4096
-
 
 class TokenCache:
     """Least-recently-used cache of token vectors, bounded by a number of entries.
 
     The vectors are rows of one tensor (on the device they are computed on), and the cache maps
     each token to its row: about 0.1 KB besides the vector itself per entry, where a tensor per
-    token costs over 1 KB, and a batch's vectors come out in one gather.
+    token costs over 1 KB, and a batch's vectors come out in one gather. The tensor of
+    ``max_entries`` rows is allocated, not filled, on the first insert: on the CPU the system
+    backs only the pages written, so memory follows the entries in use, and the rows are never
+    copied into a larger tensor.
     """
 
     def __init__(self, max_entries: int) -> None:
@@ -74,30 +74,14 @@ class TokenCache:
         keep = min(len(tokens), self.max_entries)
         tokens, vectors = tokens[len(tokens) - keep :], vectors[len(tokens) - keep :]
         rows = self._rows
-        capacity = self._grow(len(rows) + keep, vectors)
+        if self._store is None:
+            self._store = vectors.new_empty((self.max_entries, vectors.shape[1]))
         targets = []
         for token in tokens:
-            if len(rows) < capacity:
+            if len(rows) < self.max_entries:
                 row = len(rows)
             else:
                 _, row = rows.popitem(last=False)
             rows[token] = row
             targets.append(row)
-        assert self._store is not None
         self._store[self._index(targets)] = vectors
-
-    def _grow(self, wanted: int, like: torch.Tensor) -> int:
-        """Enlarge the storage towards ``wanted`` rows (doubling, at most ``max_entries``);
-        the number of rows it has."""
-        store = self._store
-        capacity = 0 if store is None else store.shape[0]
-        if wanted > capacity and capacity < self.max_entries:
-            size = max(FIRST_ROWS, capacity)
-            while size < wanted:
-                size *= 2
-            size = min(size, self.max_entries)
-            grown = like.new_empty((size, like.shape[1]))
-            if store is not None:
-                grown[:capacity] = store
-            self._store, capacity = grown, size
-        return capacity

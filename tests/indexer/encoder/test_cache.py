@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
-from indexer.encoder import cache as cache_module
 from indexer.encoder.cache import TokenCache
 
 
@@ -60,18 +61,39 @@ def test_a_batch_larger_than_the_cache():
     assert compute.computed[-1] == ["p"]
 
 
-def test_storage_grows_as_entries_arrive(monkeypatch):
-    monkeypatch.setattr(cache_module, "FIRST_ROWS", 2)
+def test_storage_is_allocated_once_for_every_entry():
     compute, cache = Vectors(), TokenCache(max_entries=5)
     words = [f"w{i}" for i in range(12)]
-    for start in range(0, 12, 3):
+    cache.lookup(words[:2], compute)
+    assert cache._store is not None and cache._store.shape == (5, 3)
+    storage = cache._store.data_ptr()
+    for start in range(2, 12, 3):
         batch = words[start : start + 3]
         assert torch.equal(cache.lookup(batch, compute), expected(batch))
     assert len(cache) == 5
-    assert cache._store is not None and cache._store.shape == (5, 3)
+    assert cache._store.data_ptr() == storage
     recent = words[-5:]
     assert torch.equal(cache.lookup(recent, compute), expected(recent))
-    assert compute.computed[-1] == ["w9", "w10", "w11"]  # the last batch; nothing since
+    assert compute.computed[-1] == ["w11"]  # w7..w10 were kept; nothing computed since
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/self/status")
+def test_memory_follows_the_entries_not_the_capacity():
+    """A cache with room for 256 MiB of vectors costs what its entries fill, on the CPU."""
+    width = 64
+    cache = TokenCache(max_entries=(256 << 20) // (4 * width))
+    before = _resident_anonymous()
+    tokens = [f"t{i}" for i in range(1000)]
+    vectors = cache.lookup(tokens, lambda ts: torch.ones(len(ts), width))
+    assert vectors.shape == (1000, width)
+    assert _resident_anonymous() - before < 64 << 20
+
+
+def _resident_anonymous() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no RssAnon in /proc/self/status")
 
 
 def test_at_least_one_entry():

@@ -9,6 +9,7 @@ from indexer.encoder import kernels
 from indexer.encoder.kernels import (
     ROW_FLOORS,
     ROW_STEP,
+    SIZES_PER_DOUBLING,
     fast_path,
     linear,
     min_rows,
@@ -91,10 +92,20 @@ def test_product_rows() -> None:
     floor = row_floor((96, 160), (160, 32))
     assert floor == max(min_rows(96, 160), min_rows(160, 32))
     assert floor in ROW_FLOORS
-    sizes = (1, floor - 1, floor, floor + 1, 300)
-    expected = [floor, floor, floor, floor + ROW_STEP, 304]
-    assert [product_rows(n, floor) for n in sizes] == expected
+    assert [product_rows(n, floor) for n in (1, floor - 1, floor)] == [floor] * 3
     assert row_floor() == ROW_FLOORS[0]
+    sizes = (1, 8, 33, 64, 65, 128, 129, 300, 513, 1000, 2049)
+    expected = [16, 16, 40, 64, 72, 128, 144, 320, 576, 1024, 2304]
+    assert [product_rows(n, 16) for n in sizes] == expected
+
+
+def test_product_rows_are_few_and_pad_little() -> None:
+    """Every row count of a batch up to 3,000 sentences goes to one of ~50 sizes, each a
+    multiple of ROW_STEP, at most 12.5% above the rows it holds beyond 64."""
+    padded = {n: product_rows(n, 32) for n in range(1, 3001)}
+    assert all(rows >= max(n, 32) and rows % ROW_STEP == 0 for n, rows in padded.items())
+    assert all(rows <= n * (1 + 1 / SIZES_PER_DOUBLING) for n, rows in padded.items() if n > 64)
+    assert len(set(padded.values())) == 5 + SIZES_PER_DOUBLING * 5 + 4
 
 
 @pytest.mark.parametrize(("inputs", "outputs"), [(640, 1536), (1024, 128), (256, 1024)])
