@@ -38,9 +38,7 @@ def fsync_dir(path: Path) -> None:
 def fsync_file(path: Path, *, forget: bool = False) -> None:
     """Force a written file's bytes to disk; with ``forget``, then drop them from the cache."""
     with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
-        if forget:
-            forget_cached(handle.fileno())
+        flush_durably(handle, forget=forget)
 
 
 def forget_cached(fd: int) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
 from indexer.encoder.cache import TokenCache
+from tests.process_memory import status_kib
 
 
 class Vectors:
@@ -77,23 +76,15 @@ def test_storage_is_allocated_once_for_every_entry():
     assert compute.computed[-1] == ["w11"]  # w7..w10 were kept; nothing computed since
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/self/status")
 def test_memory_follows_the_entries_not_the_capacity():
     """A cache with room for 256 MiB of vectors costs what its entries fill, on the CPU."""
     width = 64
     cache = TokenCache(max_entries=(256 << 20) // (4 * width))
-    before = _resident_anonymous()
+    before = status_kib("RssAnon")
     tokens = [f"t{i}" for i in range(1000)]
     vectors = cache.lookup(tokens, lambda ts: torch.ones(len(ts), width))
     assert vectors.shape == (1000, width)
-    assert _resident_anonymous() - before < 64 << 20
-
-
-def _resident_anonymous() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no RssAnon in /proc/self/status")
+    assert status_kib("RssAnon") - before < 64 << 10  # KiB
 
 
 def test_at_least_one_entry():

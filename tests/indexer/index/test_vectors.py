@@ -18,6 +18,7 @@ from indexer.index.vectors import (
     release_pages,
     sample_rows,
 )
+from tests.process_memory import status_kib
 
 
 def test_sample_spans_the_whole_range_uniformly():
@@ -69,28 +70,20 @@ def test_check_matrix_rejects(bad):
         check_matrix(bad)
 
 
-def _rss_file_kib() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssFile:"):
-            return int(line.split()[1])
-    pytest.skip("no RssFile in /proc/self/status on this system")
-
-
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_reading_a_memory_map_leaves_no_pages_resident(tmp_path: Path) -> None:
     path = tmp_path / "matrix.f16"
     rows, dim = 65536, 256  # 32 MiB
     np.ones((rows, dim), np.float16).tofile(path)
     matrix = np.memmap(path, dtype=np.float16, mode="r", shape=(rows, dim))
-    before = _rss_file_kib()
+    before = status_kib("RssFile")
     touched = float(np.asarray(matrix[:, 0], dtype=np.float32).sum())  # reads every page
     assert touched == rows
-    assert _rss_file_kib() - before > 16 * 1024
+    assert status_kib("RssFile") - before > 16 * 1024
     release_pages(matrix)
-    assert _rss_file_kib() - before < 4 * 1024
+    assert status_kib("RssFile") - before < 4 * 1024
     n = sum(len(chunk) for _, chunk in iter_normalized(matrix, chunk_rows=8192))
     assert n == rows
-    assert _rss_file_kib() - before < 4 * 1024
+    assert status_kib("RssFile") - before < 4 * 1024
     read_normalized(matrix, np.arange(0, rows, 7))
-    assert _rss_file_kib() - before < 4 * 1024
+    assert status_kib("RssFile") - before < 4 * 1024
     release_pages(np.ones(3))  # not a map: nothing to do
