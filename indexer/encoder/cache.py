@@ -34,7 +34,8 @@ class TokenCache:
     def lookup(
         self, tokens: list[str], compute: Callable[[list[str]], torch.Tensor]
     ) -> torch.Tensor:
-        """(len(tokens), width) vectors of distinct ``tokens``; misses go through ``compute``."""
+        """(len(tokens), width) vectors of distinct ``tokens``; misses go through ``compute``
+        (which is also asked for no tokens while the cache is empty: the width comes from it)."""
         rows = self._rows
         hit_at, hit_rows, missing_at, missing = [], [], [], []
         for i, token in enumerate(tokens):
@@ -48,8 +49,7 @@ class TokenCache:
                 rows.move_to_end(token)
         self.misses += len(missing)
         self.hits += len(hit_rows)
-        if not missing:
-            assert self._store is not None
+        if not missing and self._store is not None:
             return self._store[self._index(hit_rows)]
         computed = compute(missing)
         if not hit_rows:

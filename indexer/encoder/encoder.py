@@ -256,8 +256,10 @@ class Encoder:
         return self.cache.lookup(vocab, self._compute_tokens)
 
     def _compute_tokens(self, tokens: list[str]) -> torch.Tensor:
+        """(len(tokens), width) token representations, computed 4,096 at a time (no tokens give
+        a (0, width) tensor)."""
         parts = []
-        for start in range(0, len(tokens), 4096):
+        for start in range(0, max(len(tokens), 1), 4096):
             chunk = tokens[start : start + 4096]
             words = self.mapper.word_ids(chunk) if self.mapper.has_words else None
             parts.append(self._embed_ids(self.mapper.char_ids(chunk), words))

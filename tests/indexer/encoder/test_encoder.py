@@ -80,6 +80,20 @@ def test_odd_input(tiny_model: Path) -> None:
     assert [r.shape[1] for r in results] == [0, 1, 0]
 
 
+def test_carry_runs_a_batch_of_empty_sentences(tiny_model: Path) -> None:
+    """Under ``carry`` an empty sentence still reads its boundaries, so its row's state moves
+    on, as it does beside a sentence with tokens; even as the first batch of all."""
+    empties = load_encoder(tiny_model, state="carry", device="cpu")
+    assert [r.shape for r in empties.embed_batch([[], []])] == [(3, 0, 16)] * 2
+    mixed = load_encoder(tiny_model, state="carry", device="cpu")
+    assert [r.shape for r in mixed.embed_batch([[], ["a", "b"]])] == [(3, 0, 16), (3, 2, 16)]
+    after_empty, after_mixed = empties.export_state(), mixed.export_state()
+    np.testing.assert_allclose(after_empty["h"][:, :, 0], after_mixed["h"][:, :, 0], atol=1e-6)
+    np.testing.assert_allclose(after_empty["c"][:, :, 0], after_mixed["c"][:, :, 0], atol=1e-6)
+    assert np.abs(after_empty["h"]).max() > 0
+    assert not np.allclose(after_empty["h"][:, :, 1], after_mixed["h"][:, :, 1], atol=1e-6)
+
+
 def test_cache_reuses_token_vectors(tiny_model: Path) -> None:
     encoder = load_encoder(tiny_model, state="zero", device="cpu")
     list(encoder.embed_sentences(corpus(50, seed=4), batch_tokens=64))
