@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.builder.api import run_build
 from indexer.builder.config import BuildConfig
+from indexer.builder.pipeline import run_build
 from indexer.errors import IndexStateError
 from indexer.store.manifest import read_complete_manifest
 from query import SenseIndex

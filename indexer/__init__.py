@@ -20,7 +20,7 @@ from indexer.errors import (
 )
 
 if TYPE_CHECKING:
-    from indexer.builder.api import build
+    from indexer.builder.pipeline import build
     from indexer.encoder.encoder import Encoder
     from indexer.encoder.loader import load_encoder
 
@@ -49,7 +49,7 @@ def __getattr__(name: str) -> Any:
 
         return Encoder
     if name == "build":
-        from indexer.builder.api import build
+        from indexer.builder.pipeline import build
 
         return build
     raise AttributeError(f"module 'indexer' has no attribute {name!r}")

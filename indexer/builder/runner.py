@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.builder.committer import ShardCommitter, VectorChunk, read_ahead
 from indexer.builder.plan import plan_shards
 from indexer.builder.progress import Progress
-from indexer.builder.threads import ShardCommitter, VectorChunk, read_ahead
 from indexer.corpus import Sentence
 from indexer.errors import CorpusError, ModelFormatError
 from indexer.store.shards import ShardMeta
@@ -20,7 +20,7 @@ from indexer.store.shards import ShardMeta
 logger = logging.getLogger(__name__)
 
 
-class Encoder(Protocol):
+class BuildEncoder(Protocol):
     """What the build needs of an encoder (``indexer.encoder.Encoder`` has it)."""
 
     dim: int
@@ -97,7 +97,7 @@ class ChunkSink(Protocol):
 
 
 def encode_shard(
-    encoder: Encoder,
+    encoder: BuildEncoder,
     sentences: Sequence[Sentence],
     plan: StreamPlan,
     index: int,
@@ -149,7 +149,7 @@ def encode_shard(
 
 def stream_corpus(
     reader: SentenceSource,
-    encoder: Encoder,
+    encoder: BuildEncoder,
     committer: ShardCommitter,
     plan: StreamPlan,
     progress: Progress,

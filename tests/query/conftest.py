@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from indexer.builder.api import build
+from indexer.builder.pipeline import build
 from tests.indexer.encoder.fixtures import make_allennlp_model
 
 NOTEBOOK = (

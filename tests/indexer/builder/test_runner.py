@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from indexer.builder.committer import VectorChunk
 from indexer.builder.runner import StreamPlan, encode_shard
-from indexer.builder.threads import VectorChunk
 from indexer.corpus import Sentence
 from tests.indexer.builder.fakes import FakeEncoder, expected_vectors
 

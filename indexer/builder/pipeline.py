@@ -9,13 +9,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from indexer.builder.committer import ShardCommitter
 from indexer.builder.config import BuildConfig, BuildReport
-from indexer.builder.finish import index_stage, lexicon_stage
+from indexer.builder.indexing import index_stage, lexicon_stage
 from indexer.builder.memory import release_free_memory
 from indexer.builder.plan import decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
-from indexer.builder.runner import Encoder, StreamPlan, stream_corpus
-from indexer.builder.threads import ShardCommitter
+from indexer.builder.runner import BuildEncoder, StreamPlan, stream_corpus
 from indexer.corpus import CorpusReader, fingerprint, open_corpus
 from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
@@ -24,13 +24,13 @@ from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, now, write_manifest
 from indexer.store.shards import load_state
 
-EncoderLoader = Callable[[BuildConfig], Encoder]
+EncoderLoader = Callable[[BuildConfig], BuildEncoder]
 
 #: Reader counts that are not "skipped or changed input".
 _READ_TOTALS = ("sentences", "tokens", "bytes_read")
 
 
-def encoder_device(encoder: Encoder) -> str:
+def encoder_device(encoder: BuildEncoder) -> str:
     """Where ``encoder`` runs (``cpu``, ``cuda``...); ``cpu`` for encoders that do not say."""
     return str(getattr(encoder, "device", "cpu"))
 
@@ -42,7 +42,7 @@ def model_name(config: BuildConfig) -> str:
     return config.model if config.model is not None else load_registry().default
 
 
-def load_model(config: BuildConfig) -> Encoder:
+def load_model(config: BuildConfig) -> BuildEncoder:
     """The encoder ``config`` names, or the registry's default model with a way out offline."""
     from indexer.encoder.loader import load_encoder
 
@@ -80,7 +80,7 @@ def configure(config: BuildConfig | None, options: Mapping[str, Any]) -> BuildCo
 
 def settings_block(
     config: BuildConfig,
-    encoder: Encoder,
+    encoder: BuildEncoder,
     reader_format: str,
     layers: tuple[int, ...],
     corpus_fingerprint: str,
@@ -168,7 +168,7 @@ def run_build(
 
 def _stream(
     reader: CorpusReader,
-    encoder: Encoder,
+    encoder: BuildEncoder,
     layout: IndexLayout,
     manifest: Manifest,
     config: BuildConfig,

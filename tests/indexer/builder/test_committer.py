@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.builder.threads import ShardCommitter, VectorChunk, read_ahead
+from indexer.builder.committer import ShardCommitter, VectorChunk, read_ahead
 from indexer.errors import IndexStateError
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest
