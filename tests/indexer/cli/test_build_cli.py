@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from indexer.builder import api
+from indexer.builder import pipeline
 from indexer.cli.build import build_command, info_command
 from indexer.encoder.download import CACHE_ENV
 from indexer.store.layout import DEFAULT_INDEX_DIR
@@ -23,7 +23,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def fake_model(monkeypatch):
-    monkeypatch.setattr(api, "load_model", lambda config: FakeEncoder(state=config.state))
+    monkeypatch.setattr(pipeline, "load_model", lambda config: FakeEncoder(state=config.state))
 
 
 @pytest.fixture
