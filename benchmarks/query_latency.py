@@ -35,7 +35,7 @@ from indexer.builder.pipeline import run_build
 from indexer.errors import IndexStateError
 from indexer.store.manifest import read_complete_manifest
 from query import SenseIndex
-from query.search import unit_rows
+from indexer.vectors import unit_rows
 
 #: The installed ``query`` command beside this interpreter, else the module.
 QUERY_COMMAND = (

@@ -1,13 +1,44 @@
-"""What both command-line programs share: logging set-up and one-line error reporting."""
+"""What both command-line programs share: the command group that reports a user's mistake as
+one line, and logging set-up."""
 
 from __future__ import annotations
 
 import logging
-import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from indexer.errors import ElmoIndexError
+
+#: Exit status of a command stopped by Ctrl-C, as shells report a SIGINT.
+INTERRUPTED = 130
+
+
+class ReportingGroup(TyperGroup):
+    """The root command group of ``indexer`` and ``query``: the one place where a project error
+    becomes one ``error: ...`` line on stderr and exit status 1, with no traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ElmoIndexError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(code=1) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(code=INTERRUPTED) from None
+
+
+def make_app(help: str, **settings: Any) -> typer.Typer:
+    """A program's Typer app: errors reported by :class:`ReportingGroup`, help without args."""
+    return typer.Typer(
+        cls=ReportingGroup,
+        help=help,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        **settings,
+    )
 
 
 def configure_logging(
@@ -16,20 +47,3 @@ def configure_logging(
     """Log lines to stderr; the library itself never configures logging."""
     level = logging.DEBUG if verbose else logging.ERROR if quiet else default
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
-
-
-def fail(err: ElmoIndexError) -> typer.Exit:
-    """Print a project error as one line on stderr; the Exit to raise for status 1."""
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(code=1)
-
-
-def run(app: typer.Typer) -> None:
-    """Run a Typer app; a project error becomes one line on stderr and exit status 1."""
-    try:
-        app()
-    except ElmoIndexError as err:
-        sys.exit(fail(err).exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -48,3 +49,24 @@ class IndexStateError(ElmoIndexError):
 
 class QueryError(ElmoIndexError):
     """A query cannot be answered (unknown word, layer not indexed, ...)."""
+
+
+def check_choice(
+    name: str,
+    value: str,
+    choices: Iterable[str],
+    error: type[ElmoIndexError] = ConfigError,
+) -> str:
+    """``value`` if it is one of ``choices``, else ``error`` naming the setting and the choices.
+
+    >>> check_choice("state", "warm", ("warm", "zero", "carry"))
+    'warm'
+    >>> check_choice("state", "hot", ("warm", "zero", "carry"))
+    Traceback (most recent call last):
+    ...
+    indexer.errors.ConfigError: state must be one of warm, zero, carry; got 'hot'
+    """
+    options = tuple(choices)
+    if value not in options:
+        raise error(f"{name} must be one of {', '.join(options)}; got {value!r}")
+    return value

@@ -43,3 +43,17 @@ def format_size(n_bytes: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"
+
+
+def size_option(size: int | str) -> str:
+    """A byte size as an option is written, in the largest unit that divides it.
+
+    >>> size_option(4 * 1024**3), size_option(1536), size_option("512M")
+    ('4G', '1536', '512M')
+    """
+    if isinstance(size, str):
+        return size
+    for unit in ("T", "G", "M", "K"):
+        if size and size % _UNITS[unit] == 0:
+            return f"{size // _UNITS[unit]}{unit}"
+    return str(size)

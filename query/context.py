@@ -16,10 +16,9 @@ import numpy as np
 
 from indexer.errors import ElmoIndexError, QueryError
 from indexer.store.manifest import Manifest
+from indexer.vectors import VECTOR_DTYPES
 
 logger = logging.getLogger(__name__)
-
-DTYPES = {"float16": np.float16, "float32": np.float32}
 
 
 def tokenize(context: str | Sequence[str]) -> list[str]:
@@ -62,6 +61,51 @@ def locate(tokens: Sequence[str], word: str, position: int | None = None) -> int
     if len(where) > 1:
         logger.info("%r occurs at positions %s of the context; using %d", word, where, where[0])
     return where[0]
+
+
+def parse_marked(
+    sentence: str | Sequence[str], word: str | None = None
+) -> tuple[list[str], str, int | None]:
+    """Tokens of ``sentence``, the word and its position: ``[[word]]`` marks it in the text.
+
+    With no mark the word must be given (its position is then None: the first occurrence).
+
+    >>> parse_marked("the [[bank]] of the bank")
+    (['the', 'bank', 'of', 'the', 'bank'], 'bank', 1)
+    >>> parse_marked("the bank of", "bank")
+    (['the', 'bank', 'of'], 'bank', None)
+    """
+    tokens = sentence.split() if isinstance(sentence, str) else [str(t) for t in sentence]
+    marked = [i for i, t in enumerate(tokens) if len(t) > 4 and t[:2] == "[[" and t[-2:] == "]]"]
+    if len(marked) > 1:
+        raise QueryError(f"mark one word with [[...]], not {len(marked)}: {sentence!r}")
+    if not marked:
+        if word is None:
+            raise QueryError(f"give --word, or mark the word as [[word]] in {sentence!r}")
+        return tokens, word, None
+    at = marked[0]
+    tokens[at] = tokens[at][2:-2]
+    if word is not None and word != tokens[at]:
+        raise QueryError(f"--word is {word!r} but the sentence marks {tokens[at]!r}")
+    return tokens, tokens[at], at
+
+
+def context_query(
+    context: str | Sequence[str], word: str | None = None, position: int | None = None
+) -> tuple[list[str], str, int]:
+    """A context sentence's tokens, the word and its position: marked as ``[[word]]``, else at
+    ``position`` (checked), else the word's first occurrence.
+
+    >>> context_query("the bank of the [[bank]]")
+    (['the', 'bank', 'of', 'the', 'bank'], 'bank', 4)
+    >>> context_query("the bank of the bank", "bank", 4)[2]
+    4
+    """
+    tokens, word, marked = parse_marked(context, word)
+    if marked is not None and position not in (None, marked):
+        raise QueryError(f"--position {position} disagrees with the [[...]] mark")
+    at = locate(tokenize(tokens), word, marked if marked is not None else position)
+    return tokens, word, at
 
 
 def model_reference(manifest: Manifest, override: str | Path | None) -> str:
@@ -133,5 +177,5 @@ class ContextEmbedder:
             # A context is embedded alone: from the start state, not after earlier queries.
             encoder.reset_state()
         vectors = np.asarray(encoder.embed_sentence(list(tokens)))
-        stored = DTYPES[self._manifest.dtype]
+        stored = VECTOR_DTYPES[self._manifest.dtype]
         return vectors.astype(stored).astype(np.float32)

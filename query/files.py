@@ -21,11 +21,10 @@ from indexer.errors import IndexStateError, QueryError
 from indexer.store.layout import IndexLayout
 from indexer.store.lexicon import Lexicon
 from indexer.store.manifest import Manifest, read_complete_manifest
+from indexer.vectors import VECTOR_DTYPES
 from query.arrow import numeric_column
 
 logger = logging.getLogger(__name__)
-
-MATRIX_DTYPES = {"float16": np.float16, "float32": np.float32}
 
 
 def open_manifest(root: Path) -> Manifest:
@@ -43,7 +42,7 @@ def open_manifest(root: Path) -> Manifest:
         dtype = manifest.dtype if manifest.layers and manifest.dim > 0 else None
     except (KeyError, TypeError, ValueError) as err:
         raise IndexStateError(f"manifest is damaged: missing {err}", path=root) from err
-    if dtype not in MATRIX_DTYPES or manifest.lexicon is None or not manifest.shards:
+    if dtype not in VECTOR_DTYPES or manifest.lexicon is None or not manifest.shards:
         raise IndexStateError("manifest is damaged: no dtype, lexicon or shards", path=root)
     return manifest
 
@@ -113,7 +112,7 @@ class IndexFiles:
         self.check_layer(layer)
         manifest = self.manifest
         path = self.layout.matrix(layer, manifest.dtype)
-        dtype = np.dtype(MATRIX_DTYPES[manifest.dtype])
+        dtype = np.dtype(VECTOR_DTYPES[manifest.dtype])
         want = manifest.n_occurrences * manifest.dim * dtype.itemsize
         size = path.stat().st_size if path.is_file() else None
         if size != want:

@@ -8,24 +8,30 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.errors import QueryError
+from indexer.errors import QueryError, check_choice
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
+from indexer.vectors import unit_rows
+from query import options
 from query.cache import BlockCache
-from query.context import ContextEmbedder, locate, tokenize
+from query.context import ContextEmbedder, context_query
 from query.files import IndexFiles
 from query.info import IndexInfo
-from query.pairs import Item, distance_table
-from query.results import DistanceTable, Hit, Neighbors, Occurrence, OccurrenceList, QueryPoint
+from query.pairs import Item, distance_table, parse_item, sentence_item, stored_item
+from query.results import (
+    DistanceItem,
+    DistanceTable,
+    Hit,
+    Neighbors,
+    Occurrence,
+    OccurrenceList,
+    QueryPoint,
+)
 from query.rows import CorpusRows
-from query.search import Candidates, as_float32, search_exact, unit_rows
+from query.search import Candidates, as_float32, search_exact
 from query.words import word_occurrences
 
 logger = logging.getLogger(__name__)
-
-SCOPES = ("same-word", "all")
-#: Occurrences of the word searched from when neither a context nor an occurrence is given.
-DEFAULT_LIMIT = 100
 
 
 class SenseIndex:
@@ -41,7 +47,7 @@ class SenseIndex:
         files: IndexFiles,
         *,
         model: str | Path | None = None,
-        device: str = "cpu",
+        device: str = options.DEVICE,
         cache_shards: int = 32,
         cache_vectors: int | str = "256M",
     ) -> None:
@@ -56,7 +62,7 @@ class SenseIndex:
         path: str | Path = DEFAULT_INDEX_DIR,
         *,
         model: str | Path | None = None,
-        device: str = "cpu",
+        device: str = options.DEVICE,
         cache_shards: int = 32,
         cache_vectors: int | str = "256M",
     ) -> SenseIndex:
@@ -108,37 +114,29 @@ class SenseIndex:
         self.rows.check_ids(ids)
         return np.asarray(matrix[ids], dtype=np.float32)
 
-    def embed_context(
-        self, context: str | Sequence[str], word: str, position: int | None = None
-    ) -> tuple[list[str], int, np.ndarray]:
-        """Tokens, the word's position and its (num_layers, dim) vectors in a context sentence."""
-        tokens = tokenize(context)
-        at = locate(tokens, word, position)
-        return tokens, at, self.embedder.embed(tokens)[:, at]
-
     def neighbors(
         self,
         word: str | None = None,
-        layer: int = 2,
-        k: int = 10,
+        layer: int = options.LAYER,
+        k: int = options.K,
         context: str | Sequence[str] | None = None,
         position: int | None = None,
         occurrence: int | None = None,
-        scope: str = "same-word",
-        limit: int | None = DEFAULT_LIMIT,
+        scope: str = options.SCOPE,
+        limit: int | None = options.LIMIT,
         candidates: int | None = None,
     ) -> Neighbors:
         """The ``k`` occurrences nearest to a query, by cosine distance on ``layer``.
 
-        The query is ``word`` in the ``context`` sentence (``position`` picks among repeats),
+        The query is ``word`` in the ``context`` sentence (``position`` picks among repeats,
+        or the sentence marks the word as ``[[word]]``; ``word`` may then be left out),
         or the stored ``occurrence``; with neither, each of the first ``limit`` occurrences
         of ``word`` (None: all) is searched from in turn. A stored query occurrence is never
         its own neighbour. ``scope="same-word"`` searches exactly among the occurrences of
         the word; ``scope="all"`` searches every occurrence through the layer's FAISS index
         and re-ranks its ``candidates`` (default ``max(4k, 40)``) by exact cosine.
         """
-        if scope not in SCOPES:
-            raise QueryError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+        check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
         if context is not None and occurrence is not None:
             raise QueryError("give a context sentence or an occurrence, not both")
@@ -161,16 +159,55 @@ class SenseIndex:
             hits=self._hits(points, found),
         )
 
-    def distances(self, items: Sequence[Item], layers: Sequence[int] = (0, 1, 2)) -> DistanceTable:
+    def distances(
+        self, items: Sequence[Item], layers: Sequence[int] = options.DISTANCE_LAYERS
+    ) -> DistanceTable:
         """Per layer, the cosine-distance matrix between ``items``.
 
         An item is a stored occurrence (its id, or an ``Occurrence``/``Hit``) or a word in a
         sentence: ``(sentence, word)`` or ``(sentence, word, position)``. Layers that were
         not stored can be asked for when every item is a sentence.
         """
-        return distance_table(self, items, tuple(layers))
+        wanted = tuple(layers)
+        if not items:
+            raise QueryError("give at least one occurrence or (sentence, word) pair")
+        if not wanted:
+            raise QueryError("give at least one layer")
+        parsed = [parse_item(item) for item in items]
+        if any(isinstance(item, int) for item in parsed):
+            for layer in wanted:
+                self.files.check_layer(layer)
+        embedded: dict[tuple[str, ...], np.ndarray] = {}
+        rows: list[tuple[DistanceItem, int | np.ndarray]] = []  # a stored id, or embedded vectors
+        for item in parsed:
+            if isinstance(item, int):
+                rows.append((stored_item(self.occurrence(item)), item))
+                continue
+            tokens, word, at = item
+            key = tuple(tokens)
+            if key not in embedded:
+                embedded[key] = self._embed_layers(tokens, wanted)
+            rows.append((sentence_item(tokens, word, at), embedded[key][:, at]))
+
+        def vector(source: int | np.ndarray, layer: int) -> np.ndarray:
+            return self.vectors([source], layer)[0] if isinstance(source, int) else source[layer]
+
+        vectors = {
+            layer: np.stack([vector(source, layer) for _, source in rows]) for layer in wanted
+        }
+        return distance_table([entry for entry, _ in rows], vectors)
 
     # -- internals --------------------------------------------------------------------------
+
+    def _embed_layers(self, tokens: Sequence[str], layers: tuple[int, ...]) -> np.ndarray:
+        """(num_layers, len(tokens), dim) vectors of a sentence, once ``layers`` are checked."""
+        num_layers = self.embedder.num_layers
+        bad = [layer for layer in layers if not 0 <= layer < num_layers]
+        if bad:
+            raise QueryError(
+                f"layer {bad[0]} does not exist; the model has layers 0 to {num_layers - 1}"
+            )
+        return self.embedder.embed(list(tokens))
 
     def word_block(self, word: str, layer: int) -> Candidates:
         """The occurrences of ``word`` with their float32 vectors on ``layer`` (cached)."""
@@ -196,11 +233,12 @@ class SenseIndex:
                 raise QueryError(f"occurrence {occurrence} is {found.token!r}, not {word!r}")
             point = QueryPoint(found.token, found.occurrence, found.sentence, found.position)
             return [point], self.vectors([found.occurrence], layer)
+        if context is not None:
+            tokens, word, at = context_query(context, word, position)
+            vectors = self.embedder.embed(tokens)[:, at]
+            return [QueryPoint(word, None, " ".join(tokens), at)], as_float32(vectors[layer])
         if word is None:
             raise QueryError("give a word (with a context sentence or not) or an occurrence")
-        if context is not None:
-            tokens, at, vectors = self.embed_context(context, word, position)
-            return [QueryPoint(word, None, " ".join(tokens), at)], as_float32(vectors[layer])
         ids = self.occurrence_ids(word)
         if limit is not None:
             ids = ids[: _positive("limit", limit)]

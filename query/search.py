@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.vectors import unit_rows
+
 #: Distances at or below this are checked for identical vectors (and then set to exactly 0).
 IDENTICAL_SLACK = 1e-5
 #: Query rows per block when many queries meet many candidates.
@@ -27,18 +29,6 @@ def as_float32(vectors: np.ndarray) -> np.ndarray:
 def row_norms(x: np.ndarray) -> np.ndarray:
     """Euclidean norm of each row of a 2-D float32 array."""
     return np.sqrt(np.einsum("ij,ij->i", x, x))
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Float32 rows scaled to unit length; zero rows stay zero.
-
-    >>> unit_rows(np.array([[3, 4], [0, 0]], dtype=np.float16)).tolist()
-    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
-    """
-    x = np.array(as_float32(vectors), dtype=np.float32)
-    norms = row_norms(x)[:, None]
-    np.divide(x, norms, out=x, where=norms > 0)
-    return x
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,29 +8,22 @@ from pathlib import Path
 from typing import Any
 
 from indexer.corpus import ReaderConfig
-from indexer.errors import ConfigError
+from indexer.encoder.settings import (
+    DEFAULT_BATCH_TOKENS,
+    DEFAULT_CARRY_BATCH_SIZE,
+    DEFAULT_DEVICE,
+    DEFAULT_STATE,
+    STATE_POLICIES,
+)
+from indexer.errors import ConfigError, check_choice
 from indexer.index import IndexConfig
+from indexer.layers import parse_layers
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
-from indexer.store.shards import DTYPES as ARRAY_DTYPES
+from indexer.vectors import VECTOR_DTYPES
 
-DTYPES = tuple(ARRAY_DTYPES)
-STATE_POLICIES = ("warm", "zero", "carry")
-
-
-def parse_layers(text: str) -> tuple[int, ...]:
-    """Read a layer list such as ``"0,1,2"`` or ``"2"``.
-
-    >>> parse_layers("2, 0")
-    (0, 2)
-    """
-    try:
-        layers = {int(part) for part in text.split(",") if part.strip()}
-    except ValueError as err:
-        raise ConfigError(f"layers must be integers separated by commas, got {text!r}") from err
-    if not layers:
-        raise ConfigError(f"no layer given in {text!r}")
-    return tuple(sorted(layers))
+#: The stored vectors' element type when none is asked for.
+DEFAULT_DTYPE = "float16"
 
 
 @dataclass(frozen=True)
@@ -57,17 +50,17 @@ class BuildConfig:
     out: str | Path = DEFAULT_INDEX_DIR
     model: str | None = None
     layers: tuple[int, ...] | None = None
-    format: str = "auto"
-    errors: str = "strict"
-    max_sentence_tokens: int = 256
-    long_sentences: str = "split"
-    dtype: str = "float16"
-    index: str = "auto"
-    max_index_memory: int | str = "4G"
-    state: str = "warm"
-    batch_tokens: int = 8192
-    carry_batch_size: int = 64
-    device: str = "auto"
+    format: str = ReaderConfig.format
+    errors: str = ReaderConfig.errors
+    max_sentence_tokens: int = ReaderConfig.max_sentence_tokens
+    long_sentences: str = ReaderConfig.long_sentences
+    dtype: str = DEFAULT_DTYPE
+    index: str = IndexConfig.kind
+    max_index_memory: int | str = IndexConfig.max_memory
+    state: str = DEFAULT_STATE
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
+    carry_batch_size: int = DEFAULT_CARRY_BATCH_SIZE
+    device: str = DEFAULT_DEVICE
     shard_rows: int = 65536
     resume: bool = False
     overwrite: bool = False
@@ -76,15 +69,14 @@ class BuildConfig:
     index_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.layers, str):
-            object.__setattr__(self, "layers", parse_layers(self.layers))
-        elif self.layers is not None:
-            object.__setattr__(self, "layers", tuple(sorted(set(self.layers))))
-            if not self.layers or min(self.layers) < 0:
+        layers = parse_layers(self.layers) if isinstance(self.layers, str) else self.layers
+        if layers is not None:
+            object.__setattr__(self, "layers", tuple(sorted(set(layers))))
+            if not layers or min(layers) < 0:
                 raise ConfigError(f"layers must be non-negative integers, got {self.layers}")
         object.__setattr__(self, "max_index_memory", parse_size(self.max_index_memory))
-        _choice("dtype", self.dtype, DTYPES)
-        _choice("state", self.state, STATE_POLICIES)
+        check_choice("dtype", self.dtype, VECTOR_DTYPES)
+        check_choice("state", self.state, STATE_POLICIES)
         for name in ("batch_tokens", "carry_batch_size", "shard_rows"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -110,11 +102,6 @@ class BuildConfig:
             )
         except TypeError as err:
             raise ConfigError(f"unknown index option in {dict(self.index_options)}") from err
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
 @dataclass(frozen=True)

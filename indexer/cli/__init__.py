@@ -9,13 +9,9 @@ import typer
 from indexer.cli.build import build_command, info_command
 from indexer.cli.models import models_app
 from indexer.cli.train import train_command
-from indexer.console import configure_logging, run
+from indexer.console import configure_logging, make_app
 
-app = typer.Typer(
-    help="Embed every token of a corpus with an ELMo biLM and index the vectors.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+app = make_app(help="Embed every token of a corpus with an ELMo biLM and index the vectors.")
 app.command("build")(build_command)
 app.command("info")(info_command)
 app.command("train")(train_command)
@@ -32,4 +28,4 @@ def _configure(
 
 def main() -> None:
     """Entry point of the ``indexer`` command."""
-    run(app)
+    app()

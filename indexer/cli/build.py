@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from indexer.builder import BuildConfig, build, format_summary, parse_layers
+from indexer.builder import BuildConfig, build, format_summary
 from indexer.builder.info import describe_index
-from indexer.console import fail
-from indexer.errors import ElmoIndexError
+from indexer.layers import parse_layers
+from indexer.sizes import size_option
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.manifest import read_manifest
 from indexer.store.verify import verify_index
@@ -36,25 +36,35 @@ def build_command(
     layers: Annotated[
         str | None, typer.Option(help="Layers to store and index, e.g. 0,1,2.", show_default="all")
     ] = None,
-    format: Annotated[str, typer.Option(help="auto, text, conllu or jsonl.")] = "auto",
+    format: Annotated[str, typer.Option(help="auto, text, conllu or jsonl.")] = BuildConfig.format,
     errors: Annotated[
         str, typer.Option(help="Invalid UTF-8: strict (stop at file:line), replace or skip.")
-    ] = "strict",
-    max_sentence_tokens: Annotated[int, typer.Option(help="Longest sentence encoded whole.")] = 256,
+    ] = BuildConfig.errors,
+    max_sentence_tokens: Annotated[
+        int, typer.Option(help="Longest sentence encoded whole.")
+    ] = BuildConfig.max_sentence_tokens,
     long_sentences: Annotated[
         str, typer.Option(help="Longer sentences: split into windows, or skip.")
-    ] = "split",
-    dtype: Annotated[str, typer.Option(help="Stored vectors: float16 or float32.")] = "float16",
+    ] = BuildConfig.long_sentences,
+    dtype: Annotated[
+        str, typer.Option(help="Stored vectors: float16 or float32.")
+    ] = BuildConfig.dtype,
     index: Annotated[
         str, typer.Option(help="auto, flat, hnsw, ivf, or a FAISS factory string.")
-    ] = "auto",
+    ] = BuildConfig.index,
     max_index_memory: Annotated[
         str, typer.Option(help="Memory budget of one layer's index (auto choice), e.g. 4G.")
-    ] = "4G",
-    state: Annotated[str, typer.Option(help="biLSTM state policy: warm, zero or carry.")] = "warm",
-    batch_tokens: Annotated[int, typer.Option(help="Padded tokens per encoder batch.")] = 8192,
-    shard_rows: Annotated[int, typer.Option(help="Occurrences per shard.")] = 65536,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    ] = size_option(BuildConfig.max_index_memory),
+    state: Annotated[
+        str, typer.Option(help="biLSTM state policy: warm, zero or carry.")
+    ] = BuildConfig.state,
+    batch_tokens: Annotated[
+        int, typer.Option(help="Padded tokens per encoder batch.")
+    ] = BuildConfig.batch_tokens,
+    shard_rows: Annotated[
+        int, typer.Option(help="Occurrences per shard.")
+    ] = BuildConfig.shard_rows,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = BuildConfig.device,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted build; fail if none.")
     ] = False,
@@ -66,34 +76,30 @@ def build_command(
     ] = True,
     progress_interval: Annotated[
         float, typer.Option(help="Seconds between progress lines when not on a terminal.")
-    ] = 30.0,
+    ] = BuildConfig.progress_interval,
 ) -> None:
     """Embed every token of CORPUS and write an index directory (resumes when run again)."""
-    try:
-        config = BuildConfig(
-            out=out,
-            model=model,
-            layers=None if layers is None else parse_layers(layers),
-            format=format,
-            errors=errors,
-            max_sentence_tokens=max_sentence_tokens,
-            long_sentences=long_sentences,
-            dtype=dtype,
-            index=index,
-            max_index_memory=max_index_memory,
-            state=state,
-            batch_tokens=batch_tokens,
-            shard_rows=shard_rows,
-            device=device,
-            resume=resume,
-            overwrite=overwrite,
-            progress=progress,
-            progress_interval=progress_interval,
-        )
-        report = build(corpus, config)
-    except ElmoIndexError as err:
-        raise fail(err) from None
-    typer.echo(format_summary(report))
+    config = BuildConfig(
+        out=out,
+        model=model,
+        layers=None if layers is None else parse_layers(layers),
+        format=format,
+        errors=errors,
+        max_sentence_tokens=max_sentence_tokens,
+        long_sentences=long_sentences,
+        dtype=dtype,
+        index=index,
+        max_index_memory=max_index_memory,
+        state=state,
+        batch_tokens=batch_tokens,
+        shard_rows=shard_rows,
+        device=device,
+        resume=resume,
+        overwrite=overwrite,
+        progress=progress,
+        progress_interval=progress_interval,
+    )
+    typer.echo(format_summary(build(corpus, config)))
 
 
 def info_command(
@@ -106,15 +112,12 @@ def info_command(
     ] = False,
 ) -> None:
     """Describe an index directory: state, model, counts, indexes and their recall, size."""
-    try:
-        if as_json:
-            typer.echo(json.dumps(read_manifest(index_dir).to_dict(), indent=2))
-        else:
-            typer.echo(describe_index(index_dir))
-        problems = verify_index(index_dir) if verify else []
-    except ElmoIndexError as err:
-        raise fail(err) from None
+    if as_json:
+        typer.echo(json.dumps(read_manifest(index_dir).to_dict(), indent=2))
+    else:
+        typer.echo(describe_index(index_dir))
     if verify:
+        problems = verify_index(index_dir)
         for problem in problems:
             typer.echo(f"damaged: {problem}", err=True)
         if problems:

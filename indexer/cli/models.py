@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from indexer.console import fail
 from indexer.encoder.download import download_model, is_downloaded
 from indexer.encoder.registry import ModelEntry, load_registry
-from indexer.errors import ElmoIndexError
 
 models_app = typer.Typer(
     help="List the named ELMo models and download them into the local cache.",
@@ -34,10 +32,7 @@ def list_models(
     ] = None,
 ) -> None:
     """Show each model's name, vector dimension, whether it is cached, and what it is."""
-    try:
-        registry = load_registry()
-    except ElmoIndexError as err:
-        raise fail(err) from None
+    registry = load_registry()
     rows = [
         (
             name + (" (default)" if name == registry.default else ""),
@@ -68,9 +63,6 @@ def download(
 ) -> None:
     """Download a model's files (resuming a partial download) and print its directory."""
     show_progress = sys.stderr.isatty() if progress is None else progress
-    try:
-        entry = load_registry().get(name)
-        directory = download_model(entry, cache=cache_dir, progress=show_progress)
-    except ElmoIndexError as err:
-        raise fail(err) from None
+    entry = load_registry().get(name)
+    directory = download_model(entry, cache=cache_dir, progress=show_progress)
     typer.echo(str(directory))

@@ -10,8 +10,6 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from indexer.console import fail
-from indexer.errors import ElmoIndexError
 from indexer.train import EvalRecord, Preset, get_preset, resume_preset, train
 from indexer.train.outputs import format_record
 
@@ -88,20 +86,17 @@ def train_command(
         "device": device,
     }
     show_progress = sys.stderr.isatty() if progress is None else progress
-    try:
-        settings = _settings(out, preset, resume, overrides)
-        result = train(
-            corpus,
-            out,
-            settings,
-            heldout=heldout,
-            resume=resume,
-            overwrite=overwrite,
-            progress=show_progress,
-            on_eval=_print_record,
-        )
-    except ElmoIndexError as err:
-        raise fail(err) from None
+    settings = _settings(out, preset, resume, overrides)
+    result = train(
+        corpus,
+        out,
+        settings,
+        heldout=heldout,
+        resume=resume,
+        overwrite=overwrite,
+        progress=show_progress,
+        on_eval=_print_record,
+    )
     ppl = "n/a" if result.perplexity is None else f"{result.perplexity.mean:.3f}"
     typer.echo(
         f"wrote {result.model_dir} (options.json + weights.hdf5): {result.steps} steps, "

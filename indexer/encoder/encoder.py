@@ -14,14 +14,20 @@ from indexer.encoder.batching import plan_batches
 from indexer.encoder.cache import TokenCache
 from indexer.encoder.mapper import TokenMapper
 from indexer.encoder.model import BiLM, LstmState
+from indexer.encoder.settings import (
+    DEFAULT_BATCH_TOKENS,
+    DEFAULT_CARRY_BATCH_SIZE,
+    DEFAULT_STATE,
+    STATE_POLICIES,
+)
 from indexer.encoder.weights import BiLMWeights
-from indexer.errors import ConfigError
+from indexer.errors import ConfigError, check_choice
+from indexer.vectors import VECTOR_DTYPES
 
 logger = logging.getLogger(__name__)
 
-STATE_POLICIES = ("warm", "zero", "carry")
 #: Element types :meth:`Encoder.embed_sentences` can give its vectors in.
-OUTPUT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+OUTPUT_DTYPES = {name: getattr(torch, name) for name in VECTOR_DTYPES}
 
 #: Run from zero state, in order, to obtain the fixed initial state of the ``warm`` policy.
 WARMUP_TEXT = (
@@ -63,13 +69,12 @@ class Encoder:
         *,
         identity: str,
         family: str,
-        state: str = "warm",
+        state: str = DEFAULT_STATE,
         device: str | torch.device = "cpu",
         options: dict[str, Any] | None = None,
         cache_bytes: int = 128 * 1024**2,
     ) -> None:
-        if state not in STATE_POLICIES:
-            raise ConfigError(f"unknown state policy {state!r}; choose one of {STATE_POLICIES}")
+        check_choice("state", state, STATE_POLICIES)
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.model = model.to(self.device).eval()
         self.mapper = mapper
@@ -101,7 +106,7 @@ class Encoder:
         mapper: TokenMapper,
         identity: str,
         family: str,
-        state: str = "warm",
+        state: str = DEFAULT_STATE,
         device: str = "cpu",
         options: dict[str, Any] | None = None,
     ) -> Encoder:
@@ -144,9 +149,9 @@ class Encoder:
         self,
         sentences: Iterable[Sequence[str]],
         *,
-        batch_tokens: int = 8192,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
         window_sentences: int = 4096,
-        carry_batch_size: int = 64,
+        carry_batch_size: int = DEFAULT_CARRY_BATCH_SIZE,
         dtype: str = "float32",
     ) -> Iterator[np.ndarray]:
         """Stream vectors for each sentence, in input order, with bounded memory.
@@ -157,9 +162,7 @@ class Encoder:
         With ``dtype="float16"`` the float32 vectors are rounded to float16 on the device, before
         they are copied out (the same values as numpy's ``astype``, in a fraction of the time).
         """
-        if dtype not in OUTPUT_DTYPES:
-            raise ConfigError(f"unknown output dtype {dtype!r}; use one of {sorted(OUTPUT_DTYPES)}")
-        out_dtype = OUTPUT_DTYPES[dtype]
+        out_dtype = OUTPUT_DTYPES[check_choice("dtype", dtype, OUTPUT_DTYPES)]
         iterator = iter(sentences)
         if self.state == "carry":
             while chunk := [list(s) for s in itertools.islice(iterator, carry_batch_size)]:

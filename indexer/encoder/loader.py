@@ -9,6 +9,7 @@ from indexer.encoder.allennlp_format import find_allennlp_files, load_allennlp
 from indexer.encoder.chars import AllennlpCharMapper
 from indexer.encoder.encoder import Encoder
 from indexer.encoder.identity import file_identity
+from indexer.encoder.settings import DEFAULT_DEVICE, DEFAULT_STATE
 from indexer.errors import ModelNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ def resolve_model_path(path_or_name: str | Path) -> Path:
     return cached
 
 
-def load_encoder(path_or_name: str | Path, state: str = "warm", device: str = "auto") -> Encoder:
+def load_encoder(
+    path_or_name: str | Path, state: str = DEFAULT_STATE, device: str = DEFAULT_DEVICE
+) -> Encoder:
     """Load a model directory (allennlp pair or ElmoForManyLangs folder) or a registry name."""
     path = resolve_model_path(path_or_name)
     if path.is_file():

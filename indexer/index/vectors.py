@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import mmap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import numpy as np
 
 from indexer.errors import IndexStateError
+from indexer.vectors import VECTOR_DTYPES, unit_rows
 
 CHUNK_ROWS = 65536
 TRAIN_STREAM = 0
@@ -20,8 +21,10 @@ def check_matrix(matrix: np.ndarray) -> None:
         raise IndexStateError(
             f"vector matrix must have shape (N, d) with N, d >= 1, got {matrix.shape}"
         )
-    if matrix.dtype not in (np.float16, np.float32):
-        raise IndexStateError(f"vector matrix must be float16 or float32, got {matrix.dtype}")
+    if matrix.dtype.name not in VECTOR_DTYPES:
+        raise IndexStateError(
+            f"vector matrix must be {' or '.join(VECTOR_DTYPES)}, got {matrix.dtype}"
+        )
 
 
 def sample_rows(n_rows: int, n_sample: int, seed: int, *, stream: int = TRAIN_STREAM) -> np.ndarray:
@@ -40,28 +43,6 @@ def sample_rows(n_rows: int, n_sample: int, seed: int, *, stream: int = TRAIN_ST
         return np.arange(n_rows, dtype=np.int64)
     rng = np.random.default_rng([seed, stream])
     return np.sort(rng.choice(n_rows, size=n_sample, replace=False)).astype(np.int64)
-
-
-def normalize(block: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-    """A float32 copy of ``block`` with unit-norm rows; zero rows stay zero.
-
-    ``rows`` are the matrix rows of ``block``, named when a value is not finite.
-
-    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]], dtype=np.float16), range(2)).tolist()
-    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
-    """
-    x = np.array(block, dtype=np.float32)
-    squares = np.einsum("ij,ij->i", x, x)
-    if not np.isfinite(squares).all():  # a NaN or inf, or finite values whose squares overflow
-        finite = np.isfinite(x).all(axis=1)
-        if not finite.all():
-            bad = int(rows[int(np.argmin(finite))])
-            raise IndexStateError(f"vector of row {bad} holds a NaN or infinite value")
-        squares = np.linalg.norm(x.astype(np.float64), axis=1) ** 2
-    with np.errstate(divide="ignore"):
-        scale = np.where(squares > 0, 1.0 / np.sqrt(squares), 0.0).astype(np.float32)
-    x *= scale[:, None]
-    return x
 
 
 def release_pages(matrix: np.ndarray) -> None:
@@ -86,13 +67,13 @@ def iter_normalized(
     n = matrix.shape[0]
     for start in range(0, n, chunk_rows):
         stop = min(start + chunk_rows, n)
-        chunk = normalize(matrix[start:stop], range(start, stop))
+        chunk = unit_rows(matrix[start:stop], range(start, stop))
         release_pages(matrix)
         yield start, chunk
 
 
 def read_normalized(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The given rows (sorted, for sequential reads of a memmap), normalized as float32."""
-    vectors = normalize(matrix[rows], rows)
+    vectors = unit_rows(matrix[rows], rows)
     release_pages(matrix)
     return vectors

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from query import SenseIndex
-from query.cli import app, parse_marked
+from query.cli import app
+from query.context import parse_marked
 from query.results import HIT_FIELDS
 from tests.query.conftest import NOTEBOOK
 

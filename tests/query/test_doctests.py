@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["query.cache", "query.cli", "query.context", "query.kwic", "query.render",
+MODULES = ["query.cache", "query.context", "query.kwic", "query.pairs", "query.render",
            "query.search", "query.words"]  # fmt: skip
 
 

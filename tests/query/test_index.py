@@ -144,6 +144,23 @@ def test_context_word_position_and_token_list(idx):
     assert first[0].distance == 0.0 and second[0].distance == 0.0
 
 
+def test_the_mark_picks_the_word_in_the_api(idx):
+    """A context sentence or a distance item may mark its word as [[word]], as on the CLI."""
+    marked = "The bank is located at the [[bank]] of Thames ."
+    by_mark = idx.neighbors(layer=2, k=3, context=marked)
+    by_position = idx.neighbors("bank", layer=2, k=3, context=NOTEBOOK[0], position=6)
+    assert by_mark.word == "bank" and by_mark.queries[0].position == 6
+    assert [h.occurrence for h in by_mark] == [h.occurrence for h in by_position]
+    assert by_mark[0].occurrence == 6 and by_mark[0].distance == 0.0
+    table = idx.distances([marked, (NOTEBOOK[0], "bank", 6), 6], layers=(1, 2))
+    for layer in (1, 2):
+        assert np.array_equal(table.matrix(layer), np.zeros((3, 3), dtype=np.float32))
+    with pytest.raises(QueryError, match="--position 1 disagrees with the"):
+        idx.neighbors(context=marked, position=1)
+    with pytest.raises(QueryError, match="marks 'bank'"):
+        idx.neighbors("river", context=marked)
+
+
 def test_context_must_hold_the_word(idx):
     with pytest.raises(QueryError, match="does not contain 'bank'"):
         idx.neighbors("bank", context="the river is wide .")

@@ -1,23 +1,19 @@
-"""`indexer build` and `indexer info` through Typer's CliRunner: exit codes and messages."""
+"""`indexer build` and `indexer info` through the real `indexer` app: exit codes and messages."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from indexer.builder import pipeline
-from indexer.cli.build import build_command, info_command
+from indexer.cli import app
 from indexer.encoder.download import CACHE_ENV
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from tests.indexer.builder.conftest import make_sentences, write_corpus
 from tests.indexer.builder.fakes import FakeEncoder
 
-app = typer.Typer()
-app.command("build")(build_command)
-app.command("info")(info_command)
 runner = CliRunner()
 
 

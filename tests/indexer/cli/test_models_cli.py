@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from indexer.cli.models import models_app
+from indexer.cli import app
 from indexer.encoder.download import CACHE_ENV
 from indexer.encoder.registry import REGISTRY_ENV
 
@@ -72,7 +72,7 @@ def empty_cache(monkeypatch, tmp_path) -> Path:
 
 
 def test_list_shows_the_shipped_models():
-    result = runner.invoke(models_app, ["list"])
+    result = runner.invoke(app, ["models", "list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["name", "dim", "cached", "description"]
@@ -86,12 +86,12 @@ def test_list_shows_the_shipped_models():
 def test_download_then_list_shows_it_cached(monkeypatch, tmp_path, served, empty_cache):
     base, root = served
     use_registry(monkeypatch, tmp_path, base)
-    result = runner.invoke(models_app, ["download", "tiny", "--no-progress"])
+    result = runner.invoke(app, ["models", "download", "tiny", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{empty_cache / 'tiny'}\n"
     for name in ("tiny_options.json", "tiny_weights.hdf5"):
         assert (empty_cache / "tiny" / name).read_bytes() == (root / name).read_bytes()
-    listed = runner.invoke(models_app, ["list"])
+    listed = runner.invoke(app, ["models", "list"])
     assert listed.stdout.splitlines()[1].split()[:4] == ["tiny", "(default)", "16", "yes"]
 
 
@@ -99,14 +99,14 @@ def test_download_into_a_chosen_cache_dir(monkeypatch, tmp_path, served):
     base, _ = served
     use_registry(monkeypatch, tmp_path, base)
     chosen = tmp_path / "chosen"
-    result = runner.invoke(models_app, ["download", "tiny", "--cache-dir", str(chosen)])
+    result = runner.invoke(app, ["models", "download", "tiny", "--cache-dir", str(chosen)])
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{chosen / 'tiny'}\n"
     assert (chosen / "tiny" / "tiny_weights.hdf5").is_file()
 
 
 def test_unknown_model_is_one_error_line():
-    result = runner.invoke(models_app, ["download", "huge"])
+    result = runner.invoke(app, ["models", "download", "huge"])
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
@@ -120,7 +120,7 @@ def test_unreachable_server_is_one_error_line(monkeypatch, tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     use_registry(monkeypatch, tmp_path, f"http://127.0.0.1:{port}")
-    result = runner.invoke(models_app, ["download", "tiny"])
+    result = runner.invoke(app, ["models", "download", "tiny"])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1
@@ -133,6 +133,6 @@ def test_bad_registry_is_one_error_line(monkeypatch, tmp_path):
     path = tmp_path / "models.toml"
     path.write_text("default = [", encoding="utf-8")
     monkeypatch.setenv(REGISTRY_ENV, str(path))
-    result = runner.invoke(models_app, ["list"])
+    result = runner.invoke(app, ["models", "list"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {path}: not valid TOML")

@@ -11,7 +11,7 @@ import pytest
 
 from indexer.errors import IndexStateError
 from indexer.index.flat import write_flat_index
-from indexer.index.vectors import normalize
+from indexer.vectors import unit_rows
 from tests.indexer.index.conftest import clustered
 
 
@@ -23,7 +23,7 @@ def test_bytes_are_those_faiss_writes(tmp_path: Path, dtype: type) -> None:
     record = write_flat_index(matrix, path)
 
     reference = faiss.IndexFlatIP(24)
-    reference.add(normalize(matrix, range(len(matrix))))
+    reference.add(unit_rows(matrix, range(len(matrix))))
     expected = faiss.serialize_index(reference).tobytes()
     data = path.read_bytes()
     assert data == expected
@@ -37,11 +37,11 @@ def test_read_back_and_searched(tmp_path: Path) -> None:
     write_flat_index(matrix, path)
     index = faiss.read_index(str(path))
     assert (index.ntotal, index.d) == (3000, 16)
-    queries = normalize(matrix[[0, 17, 2999]], [0, 17, 2999])
+    queries = unit_rows(matrix[[0, 17, 2999]], [0, 17, 2999])
     scores, labels = index.search(queries, 5)
     assert labels[:, 0].tolist() == [0, 17, 2999]
     np.testing.assert_allclose(scores[:, 0], 1.0, atol=1e-5)
-    exact = queries @ normalize(matrix, range(3000)).T
+    exact = queries @ unit_rows(matrix, range(3000)).T
     np.testing.assert_allclose(scores, -np.sort(-exact, axis=1)[:, :5], atol=1e-5)
 
 

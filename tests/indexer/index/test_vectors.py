@@ -13,11 +13,11 @@ from indexer.index.vectors import (
     TRAIN_STREAM,
     check_matrix,
     iter_normalized,
-    normalize,
     read_normalized,
     release_pages,
     sample_rows,
 )
+from indexer.vectors import unit_rows
 from tests.process_memory import status_kib
 
 
@@ -41,13 +41,13 @@ def test_sample_is_seeded_and_streams_differ():
 
 def test_normalize_keeps_zero_rows_and_names_bad_rows():
     block = np.array([[0, 0, 0], [1, 2, 2], [-3, 0, 4]], dtype=np.float16)
-    out = normalize(block, range(10, 13))
+    out = unit_rows(block, range(10, 13))
     assert out.dtype == np.float32
     expected = np.array([[0, 0, 0], [1 / 3, 2 / 3, 2 / 3], [-0.6, 0, 0.8]])
     assert np.allclose(out, expected)
     block[2, 1] = np.inf
     with pytest.raises(IndexStateError, match="row 12 "):
-        normalize(block, range(10, 13))
+        unit_rows(block, range(10, 13))
 
 
 def test_chunks_cover_every_row_once(matrix):

@@ -1,21 +1,13 @@
-"""`indexer train` through Typer's CliRunner: a micro preset file, resume, and user errors."""
+"""`indexer train` through the real `indexer` app: a micro preset file, resume, user errors."""
 
 from __future__ import annotations
 
-import typer
 from typer.testing import CliRunner
 
-from indexer.cli.train import train_command
+from indexer.cli import app
 from indexer.train.checkpoint import latest_checkpoint
 
 runner = CliRunner()
-app = typer.Typer()
-app.command("train")(train_command)
-
-
-@app.callback()
-def main() -> None:
-    """Test app holding the train command."""
 
 
 MICRO_TOML = """

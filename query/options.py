@@ -1,0 +1,17 @@
+"""Defaults and choices of the query API, light to import: the command line shows and uses them."""
+
+from __future__ import annotations
+
+#: The layer compared on when none is given (the top biLSTM layer of the ELMo models).
+LAYER = 2
+#: Neighbours per query.
+K = 10
+#: Occurrences of the word searched from when neither a context nor an occurrence is given.
+LIMIT = 100
+#: Where neighbours are searched: among the word's occurrences (exact), or among all (FAISS).
+SCOPES = ("same-word", "all")
+SCOPE = "same-word"
+#: Where context sentences are embedded.
+DEVICE = "cpu"
+#: Layers of a distance table when none are given.
+DISTANCE_LAYERS = (0, 1, 2)
