@@ -109,21 +109,17 @@ def context_query(
 
 
 def model_reference(manifest: Manifest, override: str | Path | None) -> str:
-    """What to load for context queries: the override, else what the build recorded.
-
-    The manifest's ``model.path`` (a resolved model directory) is preferred where a build
-    records it, then ``model.name`` (the name or path the build was given), then the registry's
-    default model (a build given no model used it).
-    """
+    """What to load for context queries: the override, else the model the build recorded (the
+    name or path it was given, or the registry's default model that it used)."""
     if override is not None:
         return str(override)
-    for key in ("path", "name"):
-        value = manifest.model.get(key)
-        if value:
-            return str(value)
-    from indexer.encoder.registry import load_registry
-
-    return load_registry().default
+    name = manifest.model.get("name")
+    if not name:
+        raise QueryError(
+            "manifest.json records no model; pass the model directory with model=... "
+            "(CLI: --model PATH)"
+        )
+    return str(name)
 
 
 class ContextEmbedder:

@@ -31,7 +31,7 @@ class IndexInfo:
     @classmethod
     def from_manifest(cls, root: Path, manifest: Manifest) -> IndexInfo:
         settings = manifest.settings
-        model = manifest.model.get("path") or manifest.model.get("name")
+        model = manifest.model.get("name")
         indexes = {
             int(layer): {
                 "factory": entry.get("plan", {}).get("factory"),

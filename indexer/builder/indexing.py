@@ -6,9 +6,6 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-import numpy as np
 
 from indexer.builder.progress import Progress
 from indexer.index import (
@@ -98,7 +95,7 @@ def _build_layer(
     started = time.perf_counter()
     index = build_index(matrix, plan, config, progress=progress.bars)
     built = time.perf_counter()
-    recall = _recall(index, matrix, plan, config)
+    recall = measure_recall(index, matrix, config)
     measured = time.perf_counter()
     path = layout.index(layer)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,13 +135,6 @@ def _record(
         f"layer {layer}: {plan.factory}, recall@{recall.k} {recall.recall_at_k:.3f} "
         f"in {build_s:.1f} s"
     )
-
-
-def _recall(index: Any, matrix: np.ndarray, plan: IndexPlan, config: IndexConfig) -> RecallReport:
-    """Recall@k against exact search (see :func:`_exact_recall` for Flat)."""
-    if plan.family == "flat":
-        return _exact_recall(plan, config)
-    return measure_recall(index, matrix, config)
 
 
 def _exact_recall(plan: IndexPlan, config: IndexConfig) -> RecallReport:

@@ -30,14 +30,12 @@ def build_index(
     plan: IndexPlan,
     config: IndexConfig,
     progress: bool = False,
-    ids: np.ndarray | None = None,
 ) -> Any:
     """Build ``plan``'s index over the L2-normalized rows of ``matrix`` (inner product = cosine).
 
     ``matrix`` is (N, d) float16 or float32 and may be a ``np.memmap``: it is read and
-    normalized 65,536 rows at a time. Search returns ``ids[row]`` (default: the row number,
-    i.e. the occurrence id); IVF indexes store ids themselves, others are wrapped in
-    ``IndexIDMap2`` only when ``ids`` is not ``0..N-1``. A trained index is trained on
+    normalized 65,536 rows at a time. Search returns row numbers, which are the occurrence ids.
+    A trained index is trained on
     ``config.train_sample`` rows drawn at random across the whole matrix (seeded).
     """
     check_matrix(matrix)
@@ -46,37 +44,20 @@ def build_index(
         raise IndexStateError(
             f"vector matrix is {n} x {d} but the index plan is for {plan.n_vectors} x {plan.dim}"
         )
-    ids = _check_ids(ids, n)
     started = time.perf_counter()
     with omp_threads(config.threads):
         index = _new_index(plan)
         if not index.is_trained:
             _train(index, matrix, plan, config)
-        if ids is not None and not isinstance(index, faiss.IndexIVF):
-            index = faiss.IndexIDMap2(index)
         with tqdm(total=n, unit="vec", desc=f"index {plan.factory}", disable=not progress) as bar:
-            for start, chunk in iter_normalized(matrix):
-                _add(index, chunk, None if ids is None else ids[start : start + len(chunk)])
+            for _, chunk in iter_normalized(matrix):
+                index.add(chunk)
                 bar.update(len(chunk))
         apply_search_params(index, plan.search_params())
     logger.info(
         "built %s over %d vectors in %.1f s", plan.factory, n, time.perf_counter() - started
     )
     return index
-
-
-def _check_ids(ids: np.ndarray | None, n: int) -> np.ndarray | None:
-    """``None`` for the default ids ``0..N-1``, else validated int64 ids."""
-    if ids is None:
-        return None
-    ids = np.ascontiguousarray(ids, dtype=np.int64)
-    if ids.shape != (n,):
-        raise IndexStateError(f"expected {n} occurrence ids, got an array of shape {ids.shape}")
-    if np.array_equal(ids, np.arange(n, dtype=np.int64)):
-        return None
-    if ids.min() < 0 or len(np.unique(ids)) != n:
-        raise IndexStateError("occurrence ids must be distinct and not negative")
-    return ids
 
 
 def _new_index(plan: IndexPlan) -> Any:
@@ -106,10 +87,3 @@ def _train(index: Any, matrix: np.ndarray, plan: IndexPlan, config: IndexConfig)
         raise ConfigError(
             f"FAISS cannot train {plan.factory!r} on {len(rows)} vectors: {err}"
         ) from err
-
-
-def _add(index: Any, chunk: np.ndarray, chunk_ids: np.ndarray | None) -> None:
-    if chunk_ids is None:
-        index.add(chunk)
-    else:
-        index.add_with_ids(chunk, chunk_ids)

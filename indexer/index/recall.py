@@ -41,13 +41,11 @@ class RecallReport:
         return asdict(self)
 
 
-def measure_recall(
-    index: Any, matrix: np.ndarray, config: IndexConfig, ids: np.ndarray | None = None
-) -> RecallReport:
+def measure_recall(index: Any, matrix: np.ndarray, config: IndexConfig) -> RecallReport:
     """Search ``config.recall_queries`` seeded random rows and compare with exact search.
 
-    The query rows stay in the index and count as their own neighbours in both searches.
-    ``ids`` are the occurrence ids the index was built with (default ``0..N-1``).
+    The query rows stay in the index and count as their own neighbours in both searches; the
+    index's ids are the matrix rows.
     ``search_ms_per_query`` is the time of one batched search divided by the query count.
     """
     check_matrix(matrix)
@@ -60,7 +58,8 @@ def measure_recall(
         _, labels = index.search(queries, k)
         elapsed = time.perf_counter() - started
     kth = exact_kth_scores(matrix, queries, k)
-    positions = _positions(labels, ids, n)
+    labels = labels.astype(np.int64)
+    positions = np.where((labels >= 0) & (labels < n), labels, -1)
     true_scores = _true_scores(matrix, queries, positions)
     hits = np.minimum((true_scores >= kth[:, None] - TIE_TOLERANCE).sum(axis=1), k)
     return RecallReport(
@@ -90,14 +89,3 @@ def _true_scores(matrix: np.ndarray, queries: np.ndarray, positions: np.ndarray)
     vectors = read_normalized(matrix, rows)[np.searchsorted(rows, positions[found])]
     scores[found] = np.einsum("ij,ij->i", vectors, queries[query_of])
     return scores
-
-
-def _positions(labels: np.ndarray, ids: np.ndarray | None, n: int) -> np.ndarray:
-    """Matrix rows of the returned labels; -1 where FAISS found nothing or the id is unknown."""
-    labels = labels.astype(np.int64)
-    if ids is None:
-        return np.where((labels >= 0) & (labels < n), labels, -1)
-    order = np.argsort(ids, kind="stable")
-    at = np.clip(np.searchsorted(ids, labels, sorter=order), 0, n - 1)
-    rows = order[at]
-    return np.where(ids[rows] == labels, rows, -1)

@@ -48,15 +48,12 @@ def test_tokenize_and_locate():
         locate(["the"], "bank")
 
 
-def test_model_reference_prefers_override_then_path_then_name(built):
+def test_model_reference_prefers_override_then_name(built):
     from indexer.store import read_manifest
 
     manifest = read_manifest(built.path)
     assert model_reference(manifest, "elsewhere") == "elsewhere"
     assert model_reference(manifest, None) == str(built.model)
-    manifest.model["path"] = "/resolved/model"
-    assert model_reference(manifest, None) == "/resolved/model"
     manifest.model.clear()
-    from indexer.encoder.registry import load_registry
-
-    assert model_reference(manifest, None) == load_registry().default
+    with pytest.raises(QueryError, match="records no model"):
+        model_reference(manifest, None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from indexer.vectors import unit_rows
 from query.cache import BlockCache
-from query.search import Candidates, cosine_distances, search_exact, top_k, unit_rows
+from query.search import Candidates, cosine_distances, search_exact, top_k
 
 
 def reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -41,15 +41,6 @@ def test_ivf_recall_grows_with_nprobe(matrix):
     assert reports[32].recall_at_k >= 0.95
 
 
-def test_recall_with_custom_ids(matrix):
-    ids = 5 + 3 * np.arange(N)
-    config = IndexConfig(kind="ivf", recall_queries=50)
-    index = build_index(matrix, plan_index(N, D, config), config, ids=ids)
-    with_ids = measure_recall(index, matrix, config, ids=ids)
-    assert with_ids.recall_at_k >= 0.95
-    assert measure_recall(index, matrix, config).recall_at_k < 0.5  # ids taken as rows: wrong
-
-
 def test_recall_counts_misses():
     """An index over half the rows finds about half the exact neighbours."""
     matrix = clustered(2000, 16, seed=1)

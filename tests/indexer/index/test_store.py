@@ -25,8 +25,7 @@ N, D = 3000, 32
 def test_round_trip_keeps_results_and_params(tmp_path, matrix, kind):
     config = IndexConfig(kind=kind)
     plan = plan_index(N, D, config)
-    ids = None if kind == "flat" else 100 + np.arange(N)
-    index = build_index(matrix, plan, config, ids=ids)
+    index = build_index(matrix, plan, config)
     path = tmp_path / "layer-1.faiss"
     save_index(index, path)
     assert [p.name for p in tmp_path.iterdir()] == ["layer-1.faiss"]
