@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from indexer.console import configure_logging, make_app
-from indexer.errors import QueryError
+from indexer.errors import QueryError, check_choice
 from indexer.layers import parse_layers
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from query import options
@@ -58,8 +58,7 @@ def _open(index: Path, model: str | None, device: str) -> SenseIndex:
 def _check_format(fmt: str) -> None:
     from query.render import FORMATS
 
-    if fmt not in FORMATS:
-        raise QueryError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    check_choice("--format", fmt, FORMATS, QueryError)
 
 
 def _bold() -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indexer.errors import ConfigError
+from indexer.errors import ConfigError, check_choice
 
 FORMATS = ("auto", "text", "conllu", "jsonl")
 ERROR_POLICIES = ("strict", "replace", "skip")
@@ -54,20 +54,15 @@ class ReaderConfig:
     max_token_chars: int = 1000
 
     def __post_init__(self) -> None:
-        _check_choice("format", self.format, FORMATS)
-        _check_choice("errors", self.errors, ERROR_POLICIES)
-        _check_choice("long_sentences", self.long_sentences, LONG_SENTENCE_POLICIES)
+        check_choice("format", self.format, FORMATS)
+        check_choice("errors", self.errors, ERROR_POLICIES)
+        check_choice("long_sentences", self.long_sentences, LONG_SENTENCE_POLICIES)
         if self.max_sentence_tokens < 1:
             raise ConfigError(
                 f"max_sentence_tokens must be at least 1, got {self.max_sentence_tokens}"
             )
         if self.max_token_chars < 1:
             raise ConfigError(f"max_token_chars must be at least 1, got {self.max_token_chars}")
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
 @dataclass

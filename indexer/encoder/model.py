@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from indexer.encoder.kernels import full_float32, linear, pad_rows, row_floor, to_numpy
 from indexer.encoder.lstm import BiLSTM, LstmState
-from indexer.encoder.weights import BiLMWeights, TokenEmbedderWeights
+from indexer.encoder.weights import CHAR_CNN_ACTIVATIONS, BiLMWeights, TokenEmbedderWeights
 
 __all__ = ["BiLM", "BiLMSpec", "BiLSTM", "LstmState", "TokenEmbedder"]
 
@@ -69,7 +69,7 @@ class TokenEmbedder(nn.Module):
         word_dim: int = 0,
     ) -> None:
         super().__init__()
-        if activation not in ("relu", "tanh"):
+        if activation not in CHAR_CNN_ACTIVATIONS:
             raise ValueError(f"unknown char CNN activation {activation!r}")
         self.activation = activation
         self.char_embedding = nn.Embedding(char_vocab, char_dim)

@@ -12,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 Array = npt.NDArray[np.float32]
+#: The activations of the character CNN that the model files of both families name.
+CHAR_CNN_ACTIVATIONS = ("relu", "tanh")
 
 
 @dataclass(frozen=True, eq=False)
