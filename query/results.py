@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,8 +24,22 @@ def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
     return pd.DataFrame.from_records(records, columns=list(columns))
 
 
+class _StoredToken:
+    """What a stored occurrence and a hit share: a keyword-in-context line and a record."""
+
+    token: str
+    position: int
+    sentence: str
+
+    def kwic(self, width: int = 40) -> KwicLine:
+        return kwic_text(self.sentence, self.position, self.token, width)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(cast(Any, self))
+
+
 @dataclass(frozen=True)
-class Occurrence:
+class Occurrence(_StoredToken):
     """One stored token occurrence: its id, token, document, sentence, position and text."""
 
     occurrence: int
@@ -34,12 +48,6 @@ class Occurrence:
     sent_id: int
     position: int
     sentence: str
-
-    def kwic(self, width: int = 40) -> KwicLine:
-        return kwic_text(self.sentence, self.position, self.token, width)
-
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class OccurrenceList:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(_StoredToken):
     """One neighbour: the occurrence found, its rank (1 = nearest) and cosine distance.
 
     ``query_occurrence`` is the stored occurrence searched from, or None for a context query.
@@ -83,12 +91,6 @@ class Hit:
     sent_id: int
     position: int
     sentence: str
-
-    def kwic(self, width: int = 40) -> KwicLine:
-        return kwic_text(self.sentence, self.position, self.token, width)
-
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

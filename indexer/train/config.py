@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.encoder.model import BiLMSpec
+from indexer.encoder.settings import DEFAULT_DEVICE
 from indexer.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -51,7 +52,7 @@ class TrainConfig:
     checkpoint_every: int = 1000
     keep_checkpoints: int = 2
     seed: int = 0
-    device: str = "auto"
+    device: str = DEFAULT_DEVICE
 
     def __post_init__(self) -> None:
         positive = ("window", "batch_size", "vocab_size", "n_samples", "eval_every")
