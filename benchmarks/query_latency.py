@@ -34,8 +34,8 @@ from indexer.builder.config import BuildConfig
 from indexer.builder.pipeline import run_build
 from indexer.errors import IndexStateError
 from indexer.store.manifest import read_complete_manifest
-from query import SenseIndex
 from indexer.vectors import unit_rows
+from query import SenseIndex
 
 #: The installed ``query`` command beside this interpreter, else the module.
 QUERY_COMMAND = (

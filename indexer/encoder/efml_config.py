@@ -6,16 +6,18 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from indexer.encoder.efml_mapper import MIN_MAX_CHARS
 from indexer.errors import ModelFormatError
+from indexer.models import real_path
 
 logger = logging.getLogger(__name__)
 
 #: Copies of the configs the elmoformanylangs package ships, looked up by file name.
-BUNDLED_CONFIGS = Path(__file__).with_name("efml_configs")
+BUNDLED_CONFIGS = files("indexer.encoder.efml_configs")
 BUNDLED_CONFIG_NAMES = ("cnn_0_100_512_4096_sample.json", "cnn_50_100_512_4096_sample.json")
 
 Shape = tuple[int, ...]
@@ -29,13 +31,14 @@ def resolve_config_path(folder: Path, config_path: str) -> Path:
     ModelFormatError naming the folder and ``config_path`` when none exists.
     """
     name = os.path.basename(config_path)
-    candidates = [folder / config_path, folder / name]
-    if name in BUNDLED_CONFIG_NAMES:
-        candidates.append(BUNDLED_CONFIGS / name)
-    for candidate in candidates:
+    for candidate in (folder / config_path, folder / name):
         if candidate.exists():
             logger.debug("EFML model config of %s: %s", folder, candidate)
             return candidate
+    bundled = real_path(BUNDLED_CONFIGS / name) if name in BUNDLED_CONFIG_NAMES else None
+    if bundled is not None and bundled.exists():
+        logger.debug("EFML model config of %s: %s", folder, bundled)
+        return bundled
     raise ModelFormatError(
         f"model config not found: config_path {config_path!r} exists neither as given, nor "
         "inside the folder, nor among elmoformanylangs' bundled configs",

@@ -74,7 +74,7 @@ class Encoder:
         options: dict[str, Any] | None = None,
         cache_bytes: int = 128 * 1024**2,
     ) -> None:
-        check_choice("state", state, STATE_POLICIES)
+        check_choice("state policy", state, STATE_POLICIES)
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.model = model.to(self.device).eval()
         self.mapper = mapper

@@ -1,4 +1,4 @@
-"""The registry of named models (configs/models.toml): what each name means and where it lives."""
+"""The registry of named models (bundled registry.toml): what each name means and where it lives."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from indexer.errors import ConfigError, ModelNotFoundError
+from indexer.models import BUNDLED_MODELS_DIR, REGISTRY_FILE, real_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,9 +21,6 @@ else:  # pragma: no cover - Python 3.10 only
 
 REGISTRY_ENV = "ELMO_INDEX_REGISTRY"
 """Environment variable naming a registry file to use instead of the bundled one."""
-
-BUNDLED_MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-"""Where model directories shipped inside the package live (``path`` entries are relative to it)."""
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -53,11 +51,11 @@ class ModelEntry:
 
     @property
     def local_dir(self) -> Path | None:
-        """The directory of a ``path`` entry (relative paths are inside the package), else None."""
+        """The directory of a ``path`` entry (relative ones ship in the package), else None."""
         if self.path is None:
             return None
         path = Path(self.path).expanduser()
-        return path if path.is_absolute() else BUNDLED_MODELS_DIR / path
+        return path if path.is_absolute() else real_path(BUNDLED_MODELS_DIR / path.as_posix())
 
 
 @dataclass(frozen=True)
@@ -83,11 +81,11 @@ class Registry:
 
 
 def default_registry_path() -> Path:
-    """``$ELMO_INDEX_REGISTRY`` when set, else ``configs/models.toml`` beside the packages."""
+    """``$ELMO_INDEX_REGISTRY`` when set, else the package's ``indexer/models/registry.toml``."""
     override = os.environ.get(REGISTRY_ENV)
     if override:
         return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2] / "configs" / "models.toml"
+    return real_path(BUNDLED_MODELS_DIR / REGISTRY_FILE)
 
 
 def load_registry(path: str | Path | None = None) -> Registry:

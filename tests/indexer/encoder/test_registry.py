@@ -1,8 +1,9 @@
-"""The model registry: the shipped configs/models.toml and the validation of hand-written ones."""
+"""The model registry: the bundled registry.toml and the validation of hand-written ones."""
 
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from indexer.encoder.registry import (
     load_registry,
 )
 from indexer.errors import ConfigError, ModelNotFoundError
+from indexer.models import real_path
 
 ROOT = Path(__file__).resolve().parents[3]
 ELMO_URL = "https://allennlp.s3.amazonaws.com/models/elmo/"
@@ -94,9 +96,11 @@ def test_demo_entry_points_inside_the_package():
     assert ROOT / "indexer" / "models" == BUNDLED_MODELS_DIR
 
 
-def test_registry_found_beside_the_packages_and_overridden_by_env(tmp_path, monkeypatch):
+def test_registry_found_inside_the_package_and_overridden_by_env(tmp_path, monkeypatch):
     monkeypatch.delenv(REGISTRY_ENV, raising=False)
-    assert default_registry_path() == ROOT / "configs" / "models.toml"
+    assert default_registry_path() == ROOT / "indexer" / "models" / "registry.toml"
+    assert default_registry_path() == BUNDLED_MODELS_DIR / "registry.toml"
+    assert not (ROOT / "configs" / "models.toml").exists()  # one copy: the package's
     path = write(tmp_path, TINY.format(digest=DIGEST))
     monkeypatch.setenv(REGISTRY_ENV, str(path))
     assert default_registry_path() == path
@@ -174,3 +178,14 @@ def test_path_entry_needs_no_files(tmp_path):
     entry = load_registry(write(tmp_path, text)).get("mine")
     assert entry.local_dir == tmp_path
     assert entry.dim is None
+
+
+def test_package_data_outside_the_filesystem_is_a_clear_error(tmp_path):
+    archive = tmp_path / "site.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("indexer/models/registry.toml", 'default = "demo"\n')
+    inside = zipfile.Path(archive, "indexer/models/registry.toml")
+    with pytest.raises(ConfigError, match="package data is not a file on disk") as info:
+        real_path(inside)
+    assert info.value.path == str(inside)
+    assert real_path(BUNDLED_MODELS_DIR / "demo") == ROOT / "indexer" / "models" / "demo"

@@ -11,7 +11,7 @@ import torch
 
 from indexer.encoder.model import BiLMSpec
 from indexer.train import Preset, TrainConfig
-from indexer.train.sample_corpus import generate, write_lines
+from tools.sample_corpus import generate, write_lines
 
 MICRO = Preset(
     "micro",

@@ -1,9 +1,9 @@
-"""Seeded training of the bundled demonstration model: ``python -m indexer.train.demo``.
+"""Seeded training of the bundled demonstration model: ``python -m tools.train_demo``.
 
-Trains the preset of ``configs/train/demo.toml`` on ``configs/sample/corpus.txt`` (written by
-``python -m indexer.train.sample_corpus``) in ``build/demo-train/`` (resumable with
-``--resume``), then copies options.json + weights.hdf5 into ``indexer/models/demo/`` with a
-metadata.json saying what the model is.
+Run from the checkout: trains the preset of ``configs/train/demo.toml`` on
+``configs/sample/corpus.txt`` (written by ``python -m tools.sample_corpus``) in
+``build/demo-train/`` (resumable with ``--resume``), then copies options.json + weights.hdf5
+into ``indexer/models/demo/`` with a metadata.json and a README.md saying what the model is.
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ from tqdm import tqdm
 from indexer.train.config import load_preset_file
 from indexer.train.outputs import format_record
 from indexer.train.trainer import TrainResult, train
+from tools import CHECKOUT
+from tools.sample_corpus import SAMPLE_DIR
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO_DIR = Path(__file__).resolve().parents[1] / "models" / "demo"
+COMMAND = "python -m tools.train_demo"
+"""How the shipped model was made (metadata.json's ``trained_with``)."""
+DEMO_DIR = CHECKOUT / "indexer" / "models" / "demo"
 DESCRIPTION = (
     "A demonstration model: a tiny ELMo biLM trained on the generated sample corpus "
     "(configs/sample/corpus.txt), in which bank, bat, spring, plant, bark, crane, mouse and "
@@ -42,12 +45,14 @@ def metadata(result: TrainResult, corpus: Path, config: Path) -> dict[str, Any]:
     """What metadata.json says about the shipped model."""
     options = json.loads((result.model_dir / "options.json").read_text(encoding="utf-8"))
     ppl = result.perplexity
-    shown = config.relative_to(REPO).as_posix() if config.is_relative_to(REPO) else str(config)
+    shown = (
+        config.relative_to(CHECKOUT).as_posix() if config.is_relative_to(CHECKOUT) else str(config)
+    )
     return {
         "name": "demo",
         "description": DESCRIPTION,
         "dim": 2 * int(options["lstm"]["projection_dim"]),
-        "trained_with": "python -m indexer.train.demo",
+        "trained_with": COMMAND,
         "torch_threads": torch.get_num_threads(),
         "torch_version": torch.__version__,
         "config": shown,
@@ -79,10 +84,10 @@ def readme(info: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=REPO / "configs/sample/corpus.txt")
-    parser.add_argument("--heldout", type=Path, default=REPO / "configs/sample/heldout.txt")
-    parser.add_argument("--config", type=Path, default=REPO / "configs/train/demo.toml")
-    parser.add_argument("--work", type=Path, default=REPO / "build/demo-train")
+    parser.add_argument("--corpus", type=Path, default=SAMPLE_DIR / "corpus.txt")
+    parser.add_argument("--heldout", type=Path, default=SAMPLE_DIR / "heldout.txt")
+    parser.add_argument("--config", type=Path, default=CHECKOUT / "configs/train/demo.toml")
+    parser.add_argument("--work", type=Path, default=CHECKOUT / "build/demo-train")
     parser.add_argument("--out", type=Path, default=DEMO_DIR)
     parser.add_argument("--resume", action="store_true", help="continue a killed training")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from indexer.train.sample_corpus import (
+from tools.sample_corpus import (
     CORPUS_SEED,
     DEFAULT_HELDOUT_SENTENCES,
     DEFAULT_SENTENCES,
     HELDOUT_SEED,
+    SAMPLE_DIR,
     ambiguous_words,
     generate,
     generate_heldout,
     main,
 )
-from indexer.train.sample_grammar import SENSES
+from tools.sample_grammar import SENSES
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_same_seed_same_sentences_and_other_seed_others():
@@ -63,3 +64,4 @@ def test_the_committed_sample_files_are_the_generators_output(tmp_path):
     assert heldout == (tmp_path / "h.txt").read_text(encoding="utf-8")
     assert not set(heldout.splitlines()) & set(corpus.splitlines())
     assert CORPUS_SEED != HELDOUT_SEED
+    assert ROOT / "configs" / "sample" == SAMPLE_DIR  # the files main() writes by default

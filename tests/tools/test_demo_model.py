@@ -17,9 +17,10 @@ import pytest
 import indexer
 from indexer.encoder.encoder import Encoder
 from indexer.encoder.loader import load_encoder
-from indexer.train.sample_corpus import SampleSentence, ambiguous_words, generate_heldout
+from tools.sample_corpus import SampleSentence, ambiguous_words, generate_heldout
+from tools.train_demo import COMMAND, readme
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = Path(indexer.__file__).resolve().parent / "models" / "demo"
 PER_SENSE = 24
 SEED = 2024
@@ -78,6 +79,8 @@ def test_demo_model_is_bundled_and_described():
     assert meta["dim"] == load_encoder(DEMO, device="cpu").dim
     corpus = (ROOT / "configs/sample/corpus.txt").read_bytes()
     assert meta["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()  # trained on that corpus
+    assert meta["trained_with"] == COMMAND == "python -m tools.train_demo"
+    assert (DEMO / "README.md").read_text(encoding="utf-8") == readme(meta)
 
 
 @pytest.mark.parametrize("word", sorted(ambiguous_words()))

@@ -1,9 +1,9 @@
 """Seeded generator of the sample corpus, where ambiguous words occur in different senses.
 
-``python -m indexer.train.sample_corpus`` writes ``configs/sample/corpus.txt`` (training text,
-one tokenized sentence per line) and ``configs/sample/heldout.txt`` (other sentences of the
-same templates, none of them a line of the corpus). The templates are in
-:mod:`indexer.train.sample_grammar`.
+``python -m tools.sample_corpus`` (from the checkout) writes ``configs/sample/corpus.txt``
+(training text, one tokenized sentence per line) and ``configs/sample/heldout.txt`` (other
+sentences of the same templates, none of them a line of the corpus). The templates are in
+:mod:`tools.sample_grammar`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.train.sample_grammar import FILLER, OPENINGS, SENSES, SLOTS
+from tools import CHECKOUT
+from tools.sample_grammar import FILLER, OPENINGS, SENSES, SLOTS
 
+SAMPLE_DIR = CHECKOUT / "configs" / "sample"
+"""The checkout's sample-corpus folder, where the files are written by default."""
 DEFAULT_SENTENCES = 24_000
 DEFAULT_HELDOUT_SENTENCES = 1_000
 CORPUS_SEED = 0
@@ -121,8 +124,8 @@ def write_lines(path: Path, lines: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("configs/sample/corpus.txt"))
-    parser.add_argument("--heldout", type=Path, default=Path("configs/sample/heldout.txt"))
+    parser.add_argument("--out", type=Path, default=SAMPLE_DIR / "corpus.txt")
+    parser.add_argument("--heldout", type=Path, default=SAMPLE_DIR / "heldout.txt")
     parser.add_argument("--sentences", type=int, default=DEFAULT_SENTENCES)
     parser.add_argument("--heldout-sentences", type=int, default=DEFAULT_HELDOUT_SENTENCES)
     parser.add_argument("--seed", type=int, default=CORPUS_SEED)
