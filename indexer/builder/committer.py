@@ -20,7 +20,8 @@ from indexer.errors import IndexStateError
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, write_manifest
 from indexer.store.shard_writer import ShardWriter
-from indexer.store.shards import DTYPES, ShardMeta
+from indexer.store.shards import ShardMeta
+from indexer.vectors import VECTOR_DTYPES
 
 T = TypeVar("T")
 _POLL_SECONDS = 0.1
@@ -65,7 +66,7 @@ class ShardCommitter:
         self._manifest = manifest
         self._pending = pending
         shape = (len(manifest.layers), chunk_rows, manifest.dim)
-        self._free = [np.empty(shape, DTYPES[manifest.dtype]) for _ in range(pending + 1)]
+        self._free = [np.empty(shape, VECTOR_DTYPES[manifest.dtype]) for _ in range(pending + 1)]
         self._in_flight: collections.deque[tuple[int, np.ndarray, list[Future[None]]]] = (
             collections.deque()
         )

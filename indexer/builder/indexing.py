@@ -18,7 +18,7 @@ from indexer.index import (
     save_index,
 )
 from indexer.index.flat import write_flat_index
-from indexer.store.files import file_record, fsync_dir, fsync_file
+from indexer.store.files import file_record
 from indexer.store.layout import IndexLayout
 from indexer.store.lexicon import build_lexicon
 from indexer.store.manifest import Manifest, write_manifest
@@ -100,8 +100,6 @@ def _build_layer(
     path = layout.index(layer)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_index(index, path)
-    fsync_file(path)
-    fsync_dir(path.parent)
     del index, matrix
     record = file_record(path)
     _record(

@@ -10,8 +10,15 @@ from typing import Any
 import h5py
 import numpy as np
 
-from indexer.encoder.weights import Array, BiLMWeights, LstmWeights, TokenEmbedderWeights
+from indexer.encoder.weights import (
+    CHAR_CNN_ACTIVATIONS,
+    Array,
+    BiLMWeights,
+    LstmWeights,
+    TokenEmbedderWeights,
+)
 from indexer.errors import ModelFormatError
+from indexer.files import atomic_path, write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +65,7 @@ def read_options(path: Path) -> dict[str, Any]:
         int(cnn["embedding"]["dim"])
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFormatError(f"options lack a valid entry {err}", path=path) from err
-    if cnn.get("activation", "relu") not in ("relu", "tanh"):
+    if cnn.get("activation", "relu") not in CHAR_CNN_ACTIVATIONS:
         raise ModelFormatError(f"unknown char_cnn activation {cnn['activation']!r}", path=path)
     return options
 
@@ -205,15 +212,17 @@ def options_for(weights: BiLMWeights, max_characters_per_token: int = 50) -> dic
 def save_allennlp(
     weights: BiLMWeights, out_dir: Path, options: dict[str, Any] | None = None
 ) -> tuple[Path, Path]:
-    """Write ``options.json`` and ``weights.hdf5`` in the official layout; returns their paths."""
+    """Write ``options.json`` and ``weights.hdf5`` in the official layout; returns their paths.
+
+    Each file is written durably (``indexer.files``): a killed or failed write leaves the
+    previous file whole and no partial one under either name.
+    """
     if weights.token.word_embedding is not None:
         raise ModelFormatError("the allennlp layout has no word embedding", path=out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     options = options or options_for(weights)
     cell = weights.forward[0].cell_dim
     options_path, weights_path = out_dir / "options.json", out_dir / "weights.hdf5"
-    tmp = weights_path.with_suffix(".hdf5.tmp")
-    with h5py.File(tmp, "w") as f:
+    with atomic_path(weights_path) as tmp, h5py.File(tmp, "w") as f:
         token = weights.token
         f["char_embed"] = token.char_embedding[1:]
         for i, (w, b) in enumerate(token.filters):
@@ -236,7 +245,6 @@ def save_allennlp(
                 b[2 * cell : 3 * cell] -= 1.0
                 f[f"{base}/B"] = b
                 f[f"{base}/W_P_0"] = lw.projection.T
-    tmp.replace(weights_path)
-    options_path.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(options_path, json.dumps(options, indent=2) + "\n")
     logger.info("wrote %s and %s", options_path, weights_path)
     return options_path, weights_path

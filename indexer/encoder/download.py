@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from indexer.encoder.registry import SHA256_PATTERN, ModelEntry, ModelFile
 from indexer.errors import DownloadError, ModelNotFoundError
+from indexer.files import publish, sha256_file, write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +106,6 @@ def download_model(
             continue
         _fetch(file, target, progress=progress, timeout=timeout)
     return directory
-
-
-def sha256_file(path: Path, hasher: hashlib._Hash | None = None) -> str:
-    """The hex sha256 of a file's bytes (fed into ``hasher`` when one is given)."""
-    hasher = hasher if hasher is not None else hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
 
 
 def _record_path(target: Path) -> Path:
@@ -246,7 +238,8 @@ def _stream(
 
 
 def _finish(file: ModelFile, target: Path, part: Path, actual: str) -> None:
-    """Check the downloaded part's digest, record it on first use, and move it into place."""
+    """Check the downloaded part's digest, record it on first use, and move it into place
+    (both durably, ``indexer.files``)."""
     expected = _expected_digest(target, file)
     if expected is not None and actual != expected:
         part.unlink(missing_ok=True)
@@ -255,10 +248,13 @@ def _finish(file: ModelFile, target: Path, part: Path, actual: str) -> None:
             f"checksum mismatch for {file.url}: expected sha256 {expected} (from {source}), "
             f"got {actual}; the download was deleted"
         )
-    if expected is None:
-        record = _record_path(target)
-        temporary = record.with_name(record.name + ".tmp")
-        temporary.write_text(f"{actual}  {file.name}\n", encoding="utf-8")
-        os.replace(temporary, record)
-        logger.info("recorded sha256 %s of %s (trust on first use)", actual, target.name)
-    os.replace(part, target)
+    try:
+        if expected is None:
+            write_text_atomic(_record_path(target), f"{actual}  {file.name}\n")
+            logger.info("recorded sha256 %s of %s (trust on first use)", actual, target.name)
+        publish(part, target)
+    except OSError as err:  # the rename's destination where there is one, else its source
+        where = err.filename2 or err.filename or target
+        raise DownloadError(
+            f"cannot store the download: {err.strerror or err}", path=where
+        ) from err

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.encoder.efml_mapper import MIN_MAX_CHARS
+from indexer.encoder.weights import CHAR_CNN_ACTIVATIONS
 from indexer.errors import ModelFormatError
 from indexer.models import real_path
 
@@ -99,8 +100,8 @@ class EfmlSpec:
         if get("encoder", "name") != "elmo":
             raise unsupported("encoder", "name", "elmo")
         activation = get("token_embedder", "activation")
-        if activation not in ("relu", "tanh"):
-            raise unsupported("token_embedder", "activation", "relu, tanh")
+        if activation not in CHAR_CNN_ACTIVATIONS:
+            raise unsupported("token_embedder", "activation", ", ".join(CHAR_CNN_ACTIVATIONS))
         filters = get("token_embedder", "filters")
         if not isinstance(filters, list) or not filters or not all(_is_filter(f) for f in filters):
             raise ModelFormatError(

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexStateError
+from indexer.files import atomic_path, flush_durably
 from indexer.index.vectors import check_matrix, iter_normalized
-from indexer.store.files import atomic_path, flush_durably
 
 #: FAISS's type tag of an ``IndexFlatIP``.
 FLAT_IP_FOURCC = b"IxFI"
@@ -42,7 +42,7 @@ def flat_header(n: int, d: int) -> bytes:
 def write_flat_index(matrix: np.ndarray, path: str | Path) -> dict[str, int | str]:
     """Write the Flat inner-product index of ``matrix``'s L2-normalized rows to ``path``.
 
-    The file is written durably (``indexer.store.files.atomic_path``: a temporary name in the
+    The file is written durably (``indexer.files.atomic_path``: a temporary name in the
     same folder, flushed to disk, then renamed), each chunk put on disk and dropped from the
     page cache as it is written (``forget_cached``). Returns what the manifest records of it:
     ``bytes`` and ``sha256``.

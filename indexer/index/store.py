@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 import faiss
 
 from indexer.errors import IndexStateError
+from indexer.files import atomic_path
 
 logger = logging.getLogger(__name__)
 
 
 def save_index(index: Any, path: str | Path) -> None:
-    """Write ``index`` to ``path`` through a temporary file in the same folder, then rename."""
+    """Write ``index`` to ``path`` durably (``indexer.files.atomic_path``): a killed or failed
+    write leaves the previous file whole. The folder must exist."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        faiss.write_index(index, str(tmp))
-        os.replace(tmp, path)
+        with atomic_path(path, parents=False) as tmp:
+            faiss.write_index(index, str(tmp))
     except (RuntimeError, OSError) as err:
-        tmp.unlink(missing_ok=True)
         raise IndexStateError(f"cannot write the FAISS index: {err}", path=path) from err
 
 

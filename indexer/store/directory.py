@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from indexer.errors import IndexStateError
+from indexer.files import flush_durably
 from indexer.store.layout import ENTRIES, LOCK_NAME, MATRIX_SUFFIX, IndexLayout
 from indexer.store.manifest import Manifest, read_manifest
 from indexer.store.shards import matrix_row_bytes
@@ -127,7 +127,7 @@ def _truncate_matrices(layout: IndexLayout, manifest: Manifest) -> None:
             logger.info("truncating %s from %d to %d bytes", path, size, want)
             with path.open("rb+") as handle:
                 handle.truncate(want)
-                os.fsync(handle.fileno())
+                flush_durably(handle)
     expected = {f"layer={layer}.{MATRIX_SUFFIX[manifest.dtype]}" for layer in manifest.layers}
     matrix_dir = layout.root / "matrix"
     if matrix_dir.is_dir():

@@ -13,7 +13,8 @@ An index directory (default ``./elmo-index``) holds::
     state/part-00000.npz                  encoder state after a shard (``carry`` policy only)
 
 A file being written has a name starting with ``.`` and ending in ``.tmp`` beside its final
-name, so that readers that list a folder (pyarrow, pandas, polars, DuckDB) never see it.
+name (``indexer.files.temporary_path``), so that readers that list a folder (pyarrow, pandas,
+polars, DuckDB) never see it.
 ``.lock`` is held by the build writing the directory.
 """
 
@@ -53,15 +54,6 @@ def part_name(shard: int) -> str:
     'part-00007.parquet'
     """
     return f"part-{shard:0{PART_DIGITS}d}.parquet"
-
-
-def temporary_path(path: Path) -> Path:
-    """The name ``path`` is written under before it is renamed into place.
-
-    >>> temporary_path(Path("occurrences/part-00001.parquet")).name
-    '.part-00001.parquet.tmp'
-    """
-    return path.with_name(f".{path.name}.tmp")
 
 
 @dataclass(frozen=True)
@@ -122,7 +114,3 @@ class IndexLayout:
     def relative(self, path: Path) -> str:
         """``path`` relative to the root, with ``/`` separators (as the manifest records it)."""
         return path.relative_to(self.root).as_posix()
-
-    def shard_dirs(self, layers: tuple[int, ...]) -> list[Path]:
-        """The folders that hold one file per shard."""
-        return [self.occurrences_dir, self.sentences_dir, *map(self.vectors_dir, layers)]

@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from indexer.errors import IndexStateError, QueryError
-from indexer.store.files import atomic_path, file_record
+from indexer.files import atomic_path
+from indexer.store.files import file_record
 from indexer.store.layout import IndexLayout
 from indexer.store.shards import write_table
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexStateError
-from indexer.store.files import write_bytes_atomic
+from indexer.files import write_text_atomic
 from indexer.store.layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout
 
 
@@ -110,7 +110,7 @@ def write_manifest(layout: IndexLayout, manifest: Manifest) -> None:
     manifest.updated = now()
     manifest.created = manifest.created or manifest.updated
     text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    write_bytes_atomic(layout.manifest, text.encode("utf-8"))
+    write_text_atomic(layout.manifest, text)
 
 
 def read_manifest(root: str | Path) -> Manifest:

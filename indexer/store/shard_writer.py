@@ -15,17 +15,17 @@ from typing import Any, BinaryIO, cast
 
 import numpy as np
 
-from indexer.store.files import atomic_path, flush_durably, publish
-from indexer.store.layout import IndexLayout, temporary_path
+from indexer.files import atomic_path, flush_durably, publish, temporary_path
+from indexer.store.layout import IndexLayout
 from indexer.store.manifest import ShardRecord
 from indexer.store.shards import (
-    DTYPES,
     ShardMeta,
     occurrences_table,
     sentences_table,
     write_table,
 )
 from indexer.store.vector_parquet import VectorParquetWriter
+from indexer.vectors import VECTOR_DTYPES
 
 
 class ShardWriter:
@@ -60,7 +60,7 @@ class ShardWriter:
         Layers may be written from different threads, each layer's chunks in order; then
         :meth:`advance` counts the rows.
         """
-        rows = np.ascontiguousarray(vectors, dtype=DTYPES[self._dtype])
+        rows = np.ascontiguousarray(vectors, dtype=VECTOR_DTYPES[self._dtype])
         self._parquet[layer].write(first_occurrence, rows)
         raw = rows.data.cast("B")
         self._matrices[layer].write(raw)

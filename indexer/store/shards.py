@@ -13,11 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from indexer.store.files import write_bytes_atomic
+from indexer.files import write_bytes_atomic
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, ShardRecord
-
-DTYPES = {"float16": np.float16, "float32": np.float32}
+from indexer.vectors import VECTOR_DTYPES
 
 OCCURRENCES_SCHEMA = pa.schema(
     [
@@ -130,14 +129,14 @@ def load_state(layout: IndexLayout, record: ShardRecord) -> dict[str, np.ndarray
 
 def matrix_row_bytes(manifest: Manifest) -> int:
     """Bytes of one row of a raw matrix."""
-    return manifest.dim * np.dtype(DTYPES[manifest.dtype]).itemsize
+    return manifest.dim * np.dtype(VECTOR_DTYPES[manifest.dtype]).itemsize
 
 
 def open_matrix(layout: IndexLayout, manifest: Manifest, layer: int) -> np.memmap:
     """Read-only memory map of one layer's raw matrix: row ``i`` is occurrence ``i``."""
     return np.memmap(
         layout.matrix(layer, manifest.dtype),
-        dtype=DTYPES[manifest.dtype],
+        dtype=VECTOR_DTYPES[manifest.dtype],
         mode="r",
         shape=(manifest.n_occurrences, manifest.dim),
     )

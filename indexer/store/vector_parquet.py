@@ -23,9 +23,9 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa
 
-from indexer.store.shards import DTYPES
 from indexer.store.thrift import BINARY, BOOL, I16, I32, I64, LIST, STRUCT, Field, encode_struct
 from indexer.store.thrift import varint as _varint
+from indexer.vectors import VECTOR_DTYPES
 
 MAGIC = b"PAR1"
 #: Bytes of vector values a data page holds at most (whole rows; at least one row).
@@ -58,13 +58,13 @@ class VectorParquetWriter:
     :meth:`close`, which returns the file's size and sha256 (hashed as it was written)."""
 
     def __init__(self, path: str | Path, dim: int, dtype: str):
-        if dtype not in DTYPES:
-            raise ValueError(f"unknown vector dtype {dtype!r}; use one of {sorted(DTYPES)}")
+        if dtype not in VECTOR_DTYPES:
+            raise ValueError(f"unknown vector dtype {dtype!r}; use one of {sorted(VECTOR_DTYPES)}")
         if dim < 1:
             raise ValueError(f"vector dimension must be at least 1, got {dim}")
         self.path = Path(path)
         self._dim, self._dtype = dim, dtype
-        self._values = np.dtype(DTYPES[dtype]).newbyteorder("<")  # Parquet is little-endian
+        self._values = np.dtype(VECTOR_DTYPES[dtype]).newbyteorder("<")  # Parquet is little-endian
         self._leaf = _FIXED_LEN_BYTE_ARRAY if dtype == "float16" else _FLOAT
         self._page_rows = max(1, PAGE_BYTES // (dim * self._values.itemsize))
         self._rep_row = _rle(0, 1) + (_rle(1, dim - 1) if dim > 1 else b"")

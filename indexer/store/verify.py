@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from indexer.store.files import sha256_file
+from indexer.files import sha256_file
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, read_manifest
 from indexer.store.shards import matrix_row_bytes

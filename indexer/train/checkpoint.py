@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import re
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import torch
 
 from indexer.errors import ModelFormatError
+from indexer.files import atomic_path, temporary_path
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def checkpoint_path(model_dir: Path, step: int) -> Path:
 
 
 def list_checkpoints(model_dir: Path) -> list[Path]:
-    """Complete checkpoints, oldest first (a ``.tmp`` left by a killed write is ignored)."""
+    """Complete checkpoints, oldest first (the temporary file of a killed write is ignored)."""
     folder = checkpoint_dir(model_dir)
     if not folder.is_dir():
         return []
@@ -43,22 +43,24 @@ def latest_checkpoint(model_dir: Path) -> Path | None:
 
 
 def save_checkpoint(model_dir: Path, step: int, payload: dict[str, Any], keep: int) -> Path:
-    """Write ``payload`` for ``step`` (tmp file, fsync, rename), then keep only the newest
-    ``keep`` checkpoints and remove temporary files of killed writes."""
+    """Write ``payload`` for ``step`` durably (``indexer.files.atomic_path``), then keep only
+    the newest ``keep`` checkpoints and remove temporary files of killed writes."""
     path = checkpoint_path(model_dir, step)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
         torch.save({"format": FORMAT_VERSION, **payload}, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
     for old in list_checkpoints(model_dir)[:-keep]:
         old.unlink(missing_ok=True)
-    for stale in path.parent.glob("*.pt.tmp"):  # left by a run killed while writing
+    for stale in _stale_temporaries(path.parent):
         stale.unlink(missing_ok=True)
     logger.debug("checkpoint %s", path)
     return path
+
+
+def _stale_temporaries(folder: Path) -> list[Path]:
+    """What runs killed while writing a checkpoint left: the shared temporary name, and the
+    ``step-*.pt.tmp`` that versions before it used."""
+    pattern = temporary_path(folder / "step-*.pt").name
+    return [*folder.glob(pattern), *folder.glob("step-*.pt.tmp")]
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from indexer.encoder.allennlp_format import save_allennlp
 from indexer.encoder.model import BiLM
 from indexer.errors import ConfigError
+from indexer.files import write_text_atomic
 from indexer.train.checkpoint import (
     checkpoint_dir,
     latest_checkpoint,
@@ -89,7 +90,8 @@ def append_log(out: Path, record: EvalRecord) -> None:
 
 
 def truncate_log(out: Path, step: int) -> None:
-    """Drop the log records of steps after ``step`` (written after the checkpoint resumed)."""
+    """Drop the log records of steps after ``step`` (written after the checkpoint resumed);
+    the log is replaced durably, so that a run killed meanwhile keeps the old one whole."""
     path = out / LOG_FILE
     if not path.is_file():
         return
@@ -100,7 +102,7 @@ def truncate_log(out: Path, step: int) -> None:
                 kept.append(line)
         except (ValueError, KeyError, TypeError):
             continue  # a line cut short when the run was killed
-    path.write_text("".join(kept), encoding="utf-8")
+    write_text_atomic(path, "".join(kept))
 
 
 def export_model(bilm: BiLM, vocab: Vocabulary, out: Path) -> None:

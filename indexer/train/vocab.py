@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from indexer.encoder.chars import BOS_TOKEN, EOS_TOKEN
 from indexer.errors import ConfigError
+from indexer.files import write_text_atomic
 
 UNK_TOKEN = "<UNK>"
 SPECIALS = (BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)
@@ -49,9 +50,9 @@ class Vocabulary:
         return np.fromiter((self.id(t) for t in tokens), dtype=np.int64, count=len(tokens))
 
     def save(self, path: Path) -> None:
-        """One ``word<TAB>count`` line per class, in class order."""
+        """One ``word<TAB>count`` line per class, in class order, written durably."""
         lines = (f"{w}\t{c}\n" for w, c in zip(self.words, self.counts, strict=True))
-        path.write_text("".join(lines), encoding="utf-8")
+        write_text_atomic(path, "".join(lines))
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:

@@ -9,7 +9,8 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "name", ["indexer.errors", "indexer.layers", "indexer.sizes", "indexer.vectors"]
+    "name",
+    ["indexer.errors", "indexer.files", "indexer.layers", "indexer.sizes", "indexer.vectors"],
 )
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))

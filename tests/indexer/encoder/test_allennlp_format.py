@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import h5py
@@ -13,6 +14,7 @@ import pytest
 from indexer.encoder.allennlp_format import find_allennlp_files, load_allennlp, save_allennlp
 from indexer.encoder.loader import load_encoder
 from indexer.errors import ModelFormatError, ModelNotFoundError
+from tests.indexer.durable import assert_published, record_fsyncs
 from tests.indexer.encoder.fixtures import make_allennlp_model, random_weights
 
 
@@ -97,3 +99,27 @@ def test_bad_options_json(tiny_model: Path, tmp_path: Path) -> None:
     options.write_text(json.dumps({"lstm": {}}))
     with pytest.raises(ModelFormatError, match="lack a valid entry"):
         load_encoder(tmp_path / "m", device="cpu")
+
+
+def test_save_is_durable_and_leaves_only_the_two_files(tmp_path: Path, monkeypatch) -> None:
+    synced = record_fsyncs(monkeypatch)
+    options_path, weights_path = save_allennlp(random_weights(seed=1), tmp_path / "model")
+    assert_published(synced, weights_path)
+    assert_published(synced, options_path)
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == [
+        "options.json",
+        "weights.hdf5",
+    ]
+
+
+def test_a_write_failing_halfway_keeps_the_previous_model(tmp_path: Path) -> None:
+    weights = random_weights(seed=2)
+    options_path, weights_path = save_allennlp(weights, tmp_path)
+    before = options_path.read_bytes(), weights_path.read_bytes()
+    last = weights.backward[-1]
+    unstorable = replace(last, projection=np.array([[object()]], dtype=object))
+    broken = replace(weights, backward=(*weights.backward[:-1], unstorable))
+    with pytest.raises(TypeError):  # h5py cannot store the last dataset
+        save_allennlp(broken, tmp_path, options={"written": "never"})
+    assert (options_path.read_bytes(), weights_path.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["options.json", "weights.hdf5"]

@@ -22,6 +22,7 @@ from indexer.encoder.download import (
 )
 from indexer.encoder.registry import BUNDLED_MODELS_DIR, ModelEntry, load_registry
 from indexer.errors import DownloadError, ModelNotFoundError
+from tests.indexer.durable import assert_published, record_fsyncs
 
 OPTIONS = "elmo_2x1024_128_2048cnn_1xhighway_options.json"
 WEIGHTS = "elmo_2x1024_128_2048cnn_1xhighway_weights.hdf5"
@@ -302,3 +303,32 @@ def test_path_entry_is_returned_without_download(site, tmp_path):
 def test_demo_resolves_to_the_bundled_directory(tmp_path):
     demo = load_registry().get("demo")
     assert model_dir(demo, tmp_path) == BUNDLED_MODELS_DIR / "demo"
+
+
+def test_a_finished_download_and_its_record_are_put_in_place_durably(site, tmp_path, monkeypatch):
+    synced = record_fsyncs(monkeypatch)
+    directory = download_model(served_entry(site, checksums=False), cache=tmp_path)
+    for name in (OPTIONS, WEIGHTS):
+        assert_published(synced, directory / name, written_as=directory / f"{name}.part")
+        assert_published(synced, directory / f"{name}.sha256")
+    names = [OPTIONS, f"{OPTIONS}.sha256", WEIGHTS, f"{WEIGHTS}.sha256"]
+    assert sorted(p.name for p in directory.iterdir()) == names
+
+
+def test_a_record_that_cannot_be_written_is_a_download_error(site, tmp_path):
+    directory = tmp_path / "small"
+    (directory / f"{WEIGHTS}.sha256").mkdir(parents=True)  # a folder where the record goes
+    with pytest.raises(DownloadError, match=rf"{WEIGHTS}\.sha256: cannot store the download"):
+        download_model(served_entry(site, checksums=False), cache=tmp_path)
+    assert (directory / f"{WEIGHTS}.part").read_bytes() == site.files[WEIGHTS]  # kept
+    assert not (directory / WEIGHTS).exists()
+    assert not list(directory.glob("*tmp*"))
+
+
+def test_a_download_that_cannot_be_put_in_place_is_a_download_error(site, tmp_path):
+    directory = tmp_path / "small"
+    (directory / WEIGHTS).mkdir(parents=True)  # a folder where the file goes
+    with pytest.raises(DownloadError, match=rf"{WEIGHTS}: cannot store the download"):
+        download_model(served_entry(site, checksums=True), cache=tmp_path)
+    assert (directory / f"{WEIGHTS}.part").read_bytes() == site.files[WEIGHTS]  # kept
+    assert (directory / WEIGHTS).is_dir()

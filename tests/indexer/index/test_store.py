@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import faiss
 import numpy as np
 import pytest
 
@@ -16,6 +19,7 @@ from indexer.index import (
     plan_index,
     save_index,
 )
+from tests.indexer.durable import assert_published, record_fsyncs
 from tests.indexer.index.conftest import unit_rows
 
 N, D = 3000, 32
@@ -76,3 +80,35 @@ def test_save_into_a_missing_folder_names_the_path(tmp_path, matrix):
     with pytest.raises(IndexStateError, match="nowhere"):
         save_index(index, target)
     assert not target.parent.exists()
+
+
+def test_save_is_durable_and_leaves_only_the_index(tmp_path, matrix, monkeypatch):
+    synced = record_fsyncs(monkeypatch)
+    config = IndexConfig(kind="ivf")
+    path = tmp_path / "layer=1.faiss"
+    save_index(build_index(matrix, plan_index(N, D, config), config), path)
+    assert_published(synced, path)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_a_write_killed_halfway_keeps_the_previous_index(tmp_path, matrix, monkeypatch, failure):
+    config = IndexConfig(kind="ivf")
+    index = build_index(matrix, plan_index(N, D, config), config)
+    path = tmp_path / "layer.faiss"
+    save_index(index, path)
+    before = path.read_bytes()
+
+    def write_half(_: object, name: str) -> None:
+        Path(name).write_bytes(before[: len(before) // 2])
+        raise failure
+
+    monkeypatch.setattr(faiss, "write_index", write_half)
+    if isinstance(failure, RuntimeError):
+        with pytest.raises(IndexStateError, match=r"layer\.faiss: cannot write .*disk full"):
+            save_index(index, path)
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            save_index(index, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]

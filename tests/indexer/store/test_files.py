@@ -1,64 +1,23 @@
-"""Durable writes: published files hold their bytes, and dropping cached pages comes after fsync."""
+"""What the manifest records of a file, and an index directory's size on disk."""
 
 from __future__ import annotations
 
-import os
+import hashlib
 
-import pytest
-
-from indexer.store import files
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    """The order of fsync and fadvise calls, by name."""
-    seen: list[tuple[str, int]] = []
-    real_fsync = os.fsync
-
-    def fsync(fd: int) -> None:
-        real_fsync(fd)
-        seen.append(("fsync", 0))
-
-    def fadvise(fd: int, offset: int, length: int, advice: int) -> None:
-        assert (offset, length) == (0, 0)
-        seen.append(("fadvise", advice))
-
-    monkeypatch.setattr(files.os, "fsync", fsync)
-    monkeypatch.setattr(files.os, "posix_fadvise", fadvise, raising=False)
-    monkeypatch.setattr(files.os, "POSIX_FADV_DONTNEED", 4, raising=False)
-    return seen
+from indexer.files import sha256_file
+from indexer.store.files import file_record, tree_bytes
 
 
-def test_publish_forgets_the_pages_after_fsync(tmp_path, calls):
-    tmp, final = tmp_path / ".a.tmp", tmp_path / "a.bin"
-    tmp.write_bytes(b"vectors")
-    files.publish(tmp, final, forget=True)
-    assert final.read_bytes() == b"vectors" and not tmp.exists()
-    assert calls[:2] == [("fsync", 0), ("fadvise", 4)]
+def test_file_record_is_size_and_sha256(tmp_path):
+    path = tmp_path / "part-00000.parquet"
+    path.write_bytes(b"rows" * 1000)
+    digest = hashlib.sha256(b"rows" * 1000).hexdigest()
+    assert sha256_file(path) == digest
+    assert file_record(path) == {"bytes": 4000, "sha256": digest}
 
 
-def test_publish_keeps_the_pages_unless_asked(tmp_path, calls):
-    tmp, final = tmp_path / ".a.tmp", tmp_path / "a.bin"
-    tmp.write_bytes(b"matrix")
-    files.publish(tmp, final)
-    assert final.read_bytes() == b"matrix"
-    assert all(name == "fsync" for name, _ in calls)
-
-
-def test_flush_durably_forgets_what_an_open_file_wrote(tmp_path, calls):
-    path = tmp_path / "m.bin"
-    with path.open("wb") as handle:
-        handle.write(b"abc")
-        files.flush_durably(handle, forget=True)
-        handle.write(b"def")
-    assert path.read_bytes() == b"abcdef"
-    assert calls == [("fsync", 0), ("fadvise", 4)]
-
-
-def test_forget_cached_without_fadvise(tmp_path, monkeypatch):
-    monkeypatch.delattr(files.os, "posix_fadvise", raising=False)
-    path = tmp_path / "x.bin"
-    path.write_bytes(b"x")
-    with path.open("rb") as handle:
-        files.forget_cached(handle.fileno())  # nothing to do, no error
-    assert path.read_bytes() == b"x"
+def test_tree_bytes_counts_files_in_every_folder(tmp_path):
+    (tmp_path / "vectors" / "layer=1").mkdir(parents=True)
+    (tmp_path / "manifest.json").write_bytes(b"{}")
+    (tmp_path / "vectors" / "layer=1" / "part-00000.parquet").write_bytes(b"x" * 10)
+    assert tree_bytes(tmp_path) == 12

@@ -22,6 +22,7 @@ from indexer.train.data import (
     window_frames,
 )
 from indexer.train.vocab import SPECIALS, UNK_ID, Vocabulary, build_vocabulary
+from tests.indexer.durable import assert_published, record_fsyncs
 
 SENTENCES = [["a", "b"], [], ["c"], ["b", "a", "d"]]
 
@@ -129,3 +130,14 @@ def test_char_table_holds_allennlp_ids_with_boundaries():
     assert table.shape == (6, 50)
     assert table[BOS_TYPE, :3].tolist() == [259, 257, 260]
     assert table[types.strings.index("a"), :3].tolist() == [259, ord("a") + 1, 260]
+
+
+def test_vocabulary_is_saved_durably(tmp_path, monkeypatch):
+    synced = record_fsyncs(monkeypatch)
+    vocab = build_vocabulary(Counter({"a": 2, "b": 1}), n_sentences=1, max_words=2)
+    path = tmp_path / "vocab.txt"
+    path.write_text("an older vocabulary\t1\n", encoding="utf-8")
+    vocab.save(path)
+    assert_published(synced, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["vocab.txt"]
+    assert Vocabulary.load(path) == vocab
