@@ -132,3 +132,26 @@ def test_thrift_long_ids_and_lists():
     # a field id jump over 15 is written in the long form; a list of 15+ items with its size
     encoded = thrift.encode_struct([(20, thrift.I32, 1), (21, thrift.LIST, (thrift.I32, [0] * 16))])
     assert encoded == bytes([0x05, 40, 2, 0x19, 0xF5, 16]) + bytes(16) + b"\x00"
+
+
+def test_thrift_decodes_what_it_encodes_and_pyarrow_footers(tmp_path):
+    fields = [
+        (1, thrift.I32, -7),
+        (2, thrift.BINARY, b"\x00ab"),
+        (3, thrift.BOOL, False),
+        (20, thrift.I64, 1 << 40),
+        (21, thrift.LIST, (thrift.I32, list(range(20)))),
+        (22, thrift.STRUCT, [(1, thrift.LIST, (thrift.BINARY, ["x", "yz"]))]),
+    ]
+    data = thrift.encode_struct(fields)
+    decoded, end = thrift.decode_struct(b"??" + data, 2)
+    assert end == 2 + len(data)
+    assert decoded == {1: -7, 2: b"\x00ab", 3: False, 20: 1 << 40, 21: list(range(20)),
+                       22: {1: [b"x", b"yz"]}}  # fmt: skip
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": list(range(1000)), "b": ["w"] * 1000}), path, row_group_size=300)
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[-8:-4], "little")
+    footer, end = thrift.decode_struct(raw[-8 - size : -8])
+    assert end == size and footer[3] == 1000 and len(footer[4]) == 4  # rows, row groups
+    assert [group[3] for group in footer[4]] == [300, 300, 300, 100]

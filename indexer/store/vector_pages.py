@@ -1,0 +1,160 @@
+"""Random access to the vector files the build writes: their pages located from the Parquet
+metadata and page headers, their rows read in place through a memory map.
+
+The vector writer's pages are PLAIN and uncompressed, and a page ends with its values: ``rows x
+dim`` little-endian floats, whole rows, after the header and the levels. So a row's bytes sit at
+a known offset of the file, and a word's vectors are read without decoding (or scanning) any
+Parquet: in time proportional to their number. A file written otherwise (compressed, dictionary
+or version-2 pages, another schema) is refused with an :class:`IndexStateError` naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from indexer.errors import IndexStateError
+from indexer.store.thrift import decode_struct
+from indexer.vectors import VECTOR_DTYPES
+
+_DATA_PAGE = 0
+_PLAIN = 0
+VECTOR_COLUMN = "vector.list.element"
+
+
+class VectorFile:
+    """The rows of one vector file: row ``r`` is the file's ``r``-th vector."""
+
+    def __init__(self, path: str | Path, dim: int, dtype: str) -> None:
+        self.path = Path(path)
+        self.dim = dim
+        self.dtype = np.dtype(VECTOR_DTYPES[dtype]).newbyteorder("<")
+        self._row_bytes = dim * self.dtype.itemsize
+        try:
+            meta = pq.ParquetFile(self.path).metadata
+            self._bytes = np.memmap(self.path, dtype=np.uint8, mode="r")
+        except FileNotFoundError as err:
+            raise IndexStateError("vector file is missing", path=self.path) from err
+        except (OSError, ValueError, pa.ArrowException) as err:
+            raise IndexStateError(f"vector file is corrupt: {err}", path=self.path) from err
+        self.first_rows, self.offsets = self._locate(meta)
+        self.n_rows = int(meta.num_rows)
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def page_rows(self) -> Iterator[tuple[int, np.ndarray]]:
+        """``(first row, (rows, dim) view)`` of each page, in row order, read in place."""
+        ends = [*self.first_rows[1:].tolist(), self.n_rows]
+        for first, end, offset in zip(
+            self.first_rows.tolist(), ends, self.offsets.tolist(), strict=True
+        ):
+            yield first, self._view(offset, end - first)
+
+    def take(self, rows: np.ndarray | Sequence[int]) -> np.ndarray:
+        """The ``(len(rows), dim)`` vectors of ``rows`` (any order, repeats allowed), a copy."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        out = np.empty((len(rows), self.dim), dtype=self.dtype)
+        if not len(rows):
+            return out
+        if rows.min() < 0 or rows.max() >= self.n_rows:
+            bad = int(rows[(rows < 0) | (rows >= self.n_rows)][0])
+            raise IndexError(f"row {bad} is outside {self.path} ({self.n_rows} rows)")
+        page_of = np.searchsorted(self.first_rows, rows, side="right") - 1
+        order = np.argsort(page_of, kind="stable")
+        pages, starts = np.unique(page_of[order], return_index=True)
+        ends = [*starts[1:].tolist(), len(order)]
+        for page, start, end in zip(pages.tolist(), starts.tolist(), ends, strict=True):
+            chosen = order[start:end]
+            first = int(self.first_rows[page])
+            last = (
+                int(self.first_rows[page + 1]) if page + 1 < len(self.first_rows) else self.n_rows
+            )
+            view = self._view(int(self.offsets[page]), last - first)
+            out[chosen] = view[rows[chosen] - first]
+        return out
+
+    def _view(self, offset: int, n_rows: int) -> np.ndarray:
+        data = self._bytes[offset : offset + n_rows * self._row_bytes]
+        return data.view(self.dtype).reshape(n_rows, self.dim)
+
+    def _locate(self, meta: pq.FileMetaData) -> tuple[np.ndarray, np.ndarray]:
+        """Per data page of the vector column: its first row and the offset of its values."""
+        first_rows: list[int] = []
+        offsets: list[int] = []
+        row = 0
+        size = len(self._bytes)
+        buffer = memoryview(self._bytes.data)
+        for group in range(meta.num_row_groups):
+            chunk = meta.row_group(group).column(1)
+            if chunk.path_in_schema != VECTOR_COLUMN or chunk.compression != "UNCOMPRESSED":
+                self._refuse(f"column {chunk.path_in_schema} is {chunk.compression}")
+            if chunk.dictionary_page_offset is not None:
+                self._refuse("it has a dictionary page")
+            at = chunk.data_page_offset
+            end = at + chunk.total_compressed_size
+            values = 0
+            while at < end:
+                try:
+                    header, body = decode_struct(buffer, at)
+                except (IndexError, ValueError) as err:
+                    self._refuse(f"unreadable page header at byte {at} ({err})")
+                page = header.get(5, {})
+                if header.get(1) != _DATA_PAGE or page.get(2) != _PLAIN:
+                    self._refuse(f"the page at byte {at} is not a PLAIN data page")
+                n_values, length = int(page[1]), int(header[3])
+                if n_values % self.dim or body + length > size:
+                    self._refuse(f"the page at byte {at} does not hold whole rows of {self.dim}")
+                first_rows.append(row)
+                offsets.append(body + length - n_values * self.dtype.itemsize)
+                row += n_values // self.dim
+                values += n_values
+                at = body + length
+            if values != chunk.num_values:
+                self._refuse(
+                    f"row group {group} holds {values} values, its metadata {chunk.num_values}"
+                )
+        if row != meta.num_rows:
+            self._refuse(f"its pages hold {row} rows, its metadata {meta.num_rows}")
+        return np.array(first_rows, dtype=np.int64), np.array(offsets, dtype=np.int64)
+
+    def _refuse(self, why: str) -> None:
+        raise IndexStateError(
+            f"not a vector file as the build writes them ({why}); rebuild the index",
+            path=self.path,
+        )
+
+
+class LayerVectors:
+    """One layer's vectors over its files, in occurrence order: row ``i`` is occurrence ``i``."""
+
+    def __init__(self, files: Sequence[VectorFile]) -> None:
+        self.files = list(files)
+        sizes = [len(f) for f in self.files]
+        self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def take(self, ids: np.ndarray | Sequence[int]) -> np.ndarray:
+        """The vectors of occurrences ``ids`` (any order, repeats allowed), in the stored dtype."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        dim, dtype = self.files[0].dim, self.files[0].dtype
+        out = np.empty((len(ids), dim), dtype=dtype)
+        if not len(ids):
+            return out
+        if ids.min() < 0 or ids.max() >= len(self):
+            bad = int(ids[(ids < 0) | (ids >= len(self))][0])
+            raise IndexError(f"occurrence {bad} is outside the layer ({len(self)} vectors)")
+        file_of = np.searchsorted(self.starts, ids, side="right") - 1
+        order = np.argsort(file_of, kind="stable")
+        found, starts = np.unique(file_of[order], return_index=True)
+        ends = [*starts[1:].tolist(), len(order)]
+        for index, start, end in zip(found.tolist(), starts.tolist(), ends, strict=True):
+            chosen = order[start:end]
+            out[chosen] = self.files[index].take(ids[chosen] - self.starts[index])
+        return out
