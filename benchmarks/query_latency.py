@@ -152,7 +152,7 @@ def build_index(out: Path, args: argparse.Namespace) -> float:
     index = report.indexes[LAYER]
     print(
         f"build     {report.tokens:,} occurrences, {report.types:,} types, {report.shards} "
-        f"shards, {index['factory']} (build recall@{index['k']} {index['recall']:.3f}) "
+        f"shards, {index['factory']} (build recall@{index['recall_k']} {index['recall']:.3f}) "
         f"in {seconds:.1f} s"
     )
     return seconds
@@ -208,7 +208,7 @@ def measure(path: Path, args: argparse.Namespace) -> None:
     sweep, _ = timed(lambda: idx.neighbors(WORD, layer=LAYER, k=args.k, limit=100))
     print(f"same-word all-mentions sweep (100 queries x {len(ids):,}): {sweep:.0f} ms")
 
-    matrix = idx.files.matrix(LAYER)
+    matrix = idx.reader.matrix(LAYER)
     sample = np.sort(rng.choice(len(matrix), size=args.recall_queries, replace=False))
     kth = exact_top_k(matrix, np.asarray(matrix[sample]), sample, args.k)
     idx.neighbors(occurrence=int(sample[0]), layer=LAYER, k=args.k, scope="all")

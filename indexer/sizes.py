@@ -1,8 +1,10 @@
-"""Human-readable sizes ("4G", "512M") parsed in one place."""
+"""Human-readable sizes ("4G", "512M") parsed in one place, and sizes and durations written
+for people."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from indexer.errors import ConfigError
 
@@ -57,3 +59,14 @@ def size_option(size: int | str) -> str:
         if size and size % _UNITS[unit] == 0:
             return f"{size // _UNITS[unit]}{unit}"
     return str(size)
+
+
+def clock_text(seconds: float) -> str:
+    """``H:MM:SS``, or seconds with one decimal under a minute.
+
+    >>> clock_text(3725.4), clock_text(2.54)
+    ('1:02:05', '2.5 s')
+    """
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return str(timedelta(seconds=round(seconds)))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from indexer.store.summary import IndexInfo
     from query.index import SenseIndex
-    from query.info import IndexInfo
     from query.results import DistanceTable, Hit, Neighbors, Occurrence, OccurrenceList
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 
 _HOMES = {
     "SenseIndex": "query.index",
-    "IndexInfo": "query.info",
+    "IndexInfo": "indexer.store.summary",
     "DistanceTable": "query.results",
     "Hit": "query.results",
     "Neighbors": "query.results",

@@ -146,7 +146,7 @@ def info(
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Model, layers, counts and FAISS indexes of an index directory."""
+    """Model, layers, counts and FAISS indexes of an index directory (as `indexer info`)."""
     import json
 
     summary = _open(index, None, options.DEVICE).info()

@@ -148,7 +148,7 @@ class ContextEmbedder:
         from indexer.encoder.loader import load_encoder
 
         reference = model_reference(self._manifest, self._override)
-        state = str(self._manifest.settings.get("state", "warm"))
+        state = self._manifest.settings.state
         try:
             encoder = load_encoder(reference, state=state, device=self._device)
         except ElmoIndexError as err:
@@ -156,7 +156,7 @@ class ContextEmbedder:
                 f"cannot load the index's model {reference!r} to embed the context sentence "
                 f"({err}); pass the model directory with model=... (CLI: --model PATH)"
             ) from err
-        want = str(self._manifest.settings["model"]["identity"])
+        want = self._manifest.settings.model.identity
         if encoder.identity != want:
             raise QueryError(
                 f"model {reference!r} (identity {encoder.identity[:12]}) is not the model this "

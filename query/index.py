@@ -11,12 +11,12 @@ import numpy as np
 from indexer.errors import QueryError, check_choice
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
-from indexer.vectors import unit_rows
+from indexer.store.reader import IndexReader
+from indexer.store.summary import IndexInfo
 from query import options
+from query.approximate import ApproximateSearch
 from query.cache import BlockCache
 from query.context import ContextEmbedder, context_query
-from query.files import IndexFiles
-from query.info import IndexInfo
 from query.pairs import Item, distance_table, parse_item, sentence_item, stored_item
 from query.results import (
     DistanceItem,
@@ -44,17 +44,18 @@ class SenseIndex:
 
     def __init__(
         self,
-        files: IndexFiles,
+        reader: IndexReader,
         *,
         model: str | Path | None = None,
         device: str = options.DEVICE,
         cache_shards: int = 32,
         cache_vectors: int | str = "256M",
     ) -> None:
-        self.files = files
-        self.rows = CorpusRows(files.layout, files.manifest.shards, cache_shards)
-        self.embedder = ContextEmbedder(files.manifest, model, device)
+        self.reader = reader
+        self.rows = CorpusRows(reader, cache_shards)
+        self.embedder = ContextEmbedder(reader.manifest, model, device)
         self.blocks = BlockCache(parse_size(cache_vectors))
+        self.approximate = ApproximateSearch(reader)
 
     @classmethod
     def open(
@@ -75,7 +76,7 @@ class SenseIndex:
         (e.g. ``"256M"``; 0 keeps none).
         """
         return cls(
-            IndexFiles(path),
+            IndexReader(path),
             model=model,
             device=device,
             cache_shards=cache_shards,
@@ -84,18 +85,19 @@ class SenseIndex:
 
     @property
     def path(self) -> Path:
-        return self.files.layout.root
+        return self.reader.layout.root
 
     @property
     def layers(self) -> tuple[int, ...]:
-        return self.files.manifest.layers
+        return self.reader.manifest.layers
 
     def info(self) -> IndexInfo:
-        return IndexInfo.from_manifest(self.path, self.files.manifest)
+        """The index's summary (what ``query info`` and ``indexer info`` print)."""
+        return IndexInfo.from_manifest(self.path, self.reader.manifest)
 
     def occurrence_ids(self, word: str) -> np.ndarray:
         """Ascending occurrence ids of ``word`` (an unknown word names the closest ones)."""
-        return word_occurrences(self.files.lexicon, word)
+        return word_occurrences(self.reader.lexicon, word)
 
     def occurrences(self, word: str, limit: int | None = None) -> OccurrenceList:
         """The occurrences of ``word`` in corpus order, with their sentences (first ``limit``)."""
@@ -110,7 +112,7 @@ class SenseIndex:
     def vectors(self, occurrence_ids: Sequence[int] | np.ndarray, layer: int) -> np.ndarray:
         """(n, dim) float32 stored vectors of ``occurrence_ids`` on ``layer``."""
         ids = np.asarray(occurrence_ids, dtype=np.int64).reshape(-1)
-        matrix = self.files.matrix(layer)
+        matrix = self.reader.matrix(layer)
         self.rows.check_ids(ids)
         return np.asarray(matrix[ids], dtype=np.float32)
 
@@ -142,14 +144,15 @@ class SenseIndex:
             raise QueryError("give a context sentence or an occurrence, not both")
         if position is not None and context is None:
             raise QueryError("position picks the word in a context sentence; give a context")
-        self.files.check_layer(layer)
+        self.reader.check_layer(layer)
         points, vectors = self._query_points(word, layer, context, position, occurrence, limit)
         word = points[0].word
         exclude = [point.occurrence for point in points]
         if scope == "same-word":
             found = search_exact(vectors, self.word_block(word, layer), k, exclude)
         else:
-            found = self._search_all(layer, vectors, k, exclude, candidates)
+            wanted = _positive("candidates", candidates) if candidates else max(4 * k, 40)
+            found = self.approximate.search(layer, vectors, k, exclude, wanted)
         return Neighbors(
             word=word,
             layer=layer,
@@ -176,7 +179,7 @@ class SenseIndex:
         parsed = [parse_item(item) for item in items]
         if any(isinstance(item, int) for item in parsed):
             for layer in wanted:
-                self.files.check_layer(layer)
+                self.reader.check_layer(layer)
         embedded: dict[tuple[str, ...], np.ndarray] = {}
         rows: list[tuple[DistanceItem, int | np.ndarray]] = []  # a stored id, or embedded vectors
         for item in parsed:
@@ -214,7 +217,7 @@ class SenseIndex:
 
         def make() -> Candidates:
             ids = self.occurrence_ids(word)
-            return Candidates.of(ids, self.files.matrix(layer)[ids])
+            return Candidates.of(ids, self.reader.matrix(layer)[ids])
 
         return self.blocks.get((word, layer), make)
 
@@ -247,28 +250,6 @@ class SenseIndex:
             for row in self.rows.lookup(ids)
         ]
         return points, self.vectors(ids, layer)
-
-    def _search_all(
-        self,
-        layer: int,
-        vectors: np.ndarray,
-        k: int,
-        exclude: list[int | None],
-        candidates: int | None,
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """FAISS candidates per query, re-ranked by exact cosine from the stored vectors."""
-        index = self.files.faiss_index(layer)
-        wanted = _positive("candidates", candidates) if candidates else max(4 * k, 40)
-        wanted = min(max(wanted, k) + 1, self.files.n_occurrences)
-        _, labels = index.search(unit_rows(vectors), wanted)
-        labels = labels.astype(np.int64)
-        pool_ids = np.unique(labels[labels >= 0])
-        pool = Candidates.of(pool_ids, self.files.matrix(layer)[pool_ids])
-        found = []
-        for i, row in enumerate(labels):
-            rows = np.searchsorted(pool_ids, np.unique(row[row >= 0]))
-            found.extend(search_exact(vectors[i : i + 1], pool.take(rows), k, [exclude[i]]))
-        return found
 
     def _hits(
         self, points: list[QueryPoint], found: list[tuple[np.ndarray, np.ndarray]]

@@ -20,6 +20,7 @@ from indexer.index import IndexConfig
 from indexer.layers import parse_layers
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
+from indexer.store.summary import LayerIndexInfo
 from indexer.vectors import VECTOR_DTYPES
 
 #: The stored vectors' element type when none is asked for.
@@ -123,7 +124,7 @@ class BuildReport:
     layers: tuple[int, ...]
     dim: int
     dtype: str
-    indexes: Mapping[int, Mapping[str, Any]]
+    indexes: Mapping[int, LayerIndexInfo]
     seconds: float
     encoded_tokens: int
     tokens_per_second: float

@@ -22,7 +22,8 @@ from indexer.store.files import file_record
 from indexer.store.layout import IndexLayout
 from indexer.store.lexicon import build_lexicon
 from indexer.store.manifest import Manifest, write_manifest
-from indexer.store.shards import open_matrix
+from indexer.store.reader import open_matrix
+from indexer.store.records import IndexRecord, RecallRecord
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def lexicon_stage(layout: IndexLayout, manifest: Manifest, progress: Progress) -
     started = time.perf_counter()
     shard_paths = [layout.occurrences_part(shard.index) for shard in manifest.shards]
     manifest.lexicon = build_lexicon(layout, shard_paths, manifest.n_occurrences)
-    manifest.counts["types"] = manifest.lexicon["types"]
+    manifest.counts["types"] = manifest.lexicon.types
     manifest.timings["lexicon_s"] = round(time.perf_counter() - started, 3)
     write_manifest(layout, manifest)
 
@@ -53,7 +54,7 @@ def index_stage(
     (the work is reading, normalizing, hashing and writing, which run outside the GIL); other
     indexes are built one layer at a time, FAISS using every core for each.
     """
-    pending = [layer for layer in manifest.layers if str(layer) not in manifest.indexes]
+    pending = [layer for layer in manifest.layers if layer not in manifest.indexes]
     if not pending:
         return
     plan = plan_index(manifest.n_occurrences, manifest.dim, config)
@@ -119,15 +120,15 @@ def _record(
     progress: Progress,
 ) -> None:
     """Enter a layer's saved index in the manifest (written at once) and report it."""
-    path = layout.index(layer)
-    manifest.indexes[str(layer)] = {
-        "path": layout.relative(path),
-        **record,
-        "plan": plan.to_dict(),
-        "recall": {**recall.to_dict(), "measured": recall.n_queries > 0},
-        "build_s": round(build_s, 3),
-        "recall_s": round(recall_s, 3),
-    }
+    manifest.indexes[layer] = IndexRecord(
+        path=layout.relative(layout.index(layer)),
+        bytes=int(record["bytes"]),
+        sha256=str(record["sha256"]),
+        plan=plan.to_dict(),
+        recall=RecallRecord(**recall.to_dict(), measured=recall.n_queries > 0),
+        build_s=round(build_s, 3),
+        recall_s=round(recall_s, 3),
+    )
     write_manifest(layout, manifest)
     progress.note(
         f"layer {layer}: {plan.factory}, recall@{recall.k} {recall.recall_at_k:.3f} "

@@ -19,15 +19,13 @@ from indexer.builder.runner import BuildEncoder, StreamPlan, stream_corpus
 from indexer.corpus import CorpusReader, fingerprint, open_corpus
 from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
-from indexer.store.files import tree_bytes
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, now, write_manifest
+from indexer.store.records import ModelSettings, RunRecord, Settings
 from indexer.store.shards import load_state
+from indexer.store.summary import IndexInfo
 
 EncoderLoader = Callable[[BuildConfig], BuildEncoder]
-
-#: Reader counts that are not "skipped or changed input".
-_READ_TOTALS = ("sentences", "tokens", "bytes_read")
 
 
 def encoder_device(encoder: BuildEncoder) -> str:
@@ -84,22 +82,21 @@ def settings_block(
     reader_format: str,
     layers: tuple[int, ...],
     corpus_fingerprint: str,
-) -> dict[str, Any]:
+) -> Settings:
     """The settings a rerun must match to reuse the directory's shards."""
     reader = dataclasses.asdict(config.reader_config())
     reader["format"] = reader_format
-    index = config.index_config()
-    return {
-        "model": {"identity": encoder.identity, "family": encoder.family, "dim": encoder.dim},
-        "state": config.state,
-        "layers": list(layers),
-        "dtype": config.dtype,
-        "reader": reader,
-        "corpus_fingerprint": corpus_fingerprint,
-        "shard_rows": config.shard_rows,
-        "carry_batch_size": config.carry_batch_size if config.state == "carry" else None,
-        "index": dataclasses.asdict(index),
-    }
+    return Settings(
+        model=ModelSettings(identity=encoder.identity, family=encoder.family, dim=encoder.dim),
+        state=config.state,
+        layers=tuple(layers),
+        dtype=config.dtype,
+        reader=reader,
+        corpus_fingerprint=corpus_fingerprint,
+        shard_rows=config.shard_rows,
+        carry_batch_size=config.carry_batch_size if config.state == "carry" else None,
+        index=dataclasses.asdict(config.index_config()),
+    )
 
 
 def run_build(
@@ -142,11 +139,9 @@ def run_build(
                 discard_uncommitted(layout, manifest)
             resumed_from = len(manifest.shards)
             manifest.runs.append(
-                {
-                    "started": now(),
-                    "resumed_from_shard": resumed_from,
-                    "device": encoder_device(encoder),
-                }
+                RunRecord(
+                    started=now(), resumed_from_shard=resumed_from, device=encoder_device(encoder)
+                )
             )
             try:
                 encoded = 0
@@ -159,7 +154,9 @@ def run_build(
             finally:
                 progress.close()
             seconds = time.perf_counter() - started
-            manifest.runs[-1].update(encoded_tokens=encoded, seconds=round(seconds, 3))
+            manifest.runs[-1] = dataclasses.replace(
+                manifest.runs[-1], encoded_tokens=encoded, seconds=round(seconds, 3)
+            )
             manifest.timings["total_s"] = round(manifest.timings.get("total_s", 0.0) + seconds, 3)
             manifest.complete = True
             write_manifest(layout, manifest)
@@ -226,32 +223,25 @@ def make_report(
     *,
     done: bool = False,
 ) -> BuildReport:
-    """The :class:`BuildReport` of a manifest and of this run."""
+    """The :class:`BuildReport` of a manifest (through its summary) and of this run."""
     seconds = time.perf_counter() - started
-    indexes = {
-        int(layer): {
-            "factory": entry["plan"]["factory"],
-            "k": entry["recall"]["k"],
-            "recall": entry["recall"]["recall_at_k"],
-        }
-        for layer, entry in manifest.indexes.items()
-    }
+    info = IndexInfo.from_manifest(layout.root, manifest)
     return BuildReport(
         out=layout.root,
-        sentences=manifest.counts.get("sentences", 0),
-        tokens=manifest.counts.get("tokens", 0),
-        documents=manifest.counts.get("documents", 0),
-        types=manifest.counts.get("types", 0),
-        skipped={k: v for k, v in manifest.reader_stats.items() if k not in _READ_TOTALS},
-        shards=len(manifest.shards),
-        layers=manifest.layers,
-        dim=manifest.dim,
-        dtype=manifest.dtype,
-        indexes=indexes,
+        sentences=info.sentences,
+        tokens=info.occurrences,
+        documents=info.documents,
+        types=info.types,
+        skipped=info.skipped,
+        shards=info.shards,
+        layers=info.layers,
+        dim=info.dim,
+        dtype=info.dtype,
+        indexes=info.indexes,
         seconds=seconds,
         encoded_tokens=encoded,
         tokens_per_second=encoded / seconds if seconds > 0 else 0.0,
-        bytes_written=tree_bytes(layout.root),
+        bytes_written=info.bytes_on_disk,
         resumed_from_shard=resumed_from,
         already_complete=done,
     )

@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from indexer.errors import ConfigError, IndexStateError
 from indexer.store.manifest import Manifest
+from indexer.store.records import Settings
 
 T = TypeVar("T")
 
@@ -94,7 +95,7 @@ Start = Literal["fresh", "resume", "done"]
 
 
 def decide_start(
-    existing: Manifest | None, settings: Mapping[str, Any], *, resume: bool, where: str
+    existing: Manifest | None, settings: Settings, *, resume: bool, where: str
 ) -> Start:
     """What to do with an output directory, given its manifest (None when it has none).
 
@@ -106,7 +107,7 @@ def decide_start(
         if resume:
             raise IndexStateError("there is no build to resume here", path=where)
         return "fresh"
-    changes = settings_changes(existing.settings, settings)
+    changes = settings_changes(existing.settings.to_dict(), settings.to_dict())
     if changes:
         raise IndexStateError(
             "holds an index built with other settings ("
@@ -114,7 +115,7 @@ def decide_start(
             + "); rerun with --overwrite to replace it, or choose another --out",
             path=where,
         )
-    piped = existing.settings.get("corpus_fingerprint") in UNREPEATABLE
+    piped = existing.settings.corpus_fingerprint in UNREPEATABLE
     if piped and (existing.complete or not existing.corpus_done):
         raise IndexStateError(
             "holds an index built from a pipe, whose input cannot be compared with this one or "

@@ -5,22 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, Protocol, TextIO
 
 from tqdm import tqdm
 
 from indexer.builder.config import BuildReport
-from indexer.sizes import format_size
-
-SKIP_LABELS = {
-    "skipped_encoding": "sentences with invalid UTF-8 skipped",
-    "skipped_long": "long sentences skipped",
-    "split_long": "long sentences split into windows",
-    "empty": "empty sentences skipped",
-    "truncated_tokens": "over-long tokens cut",
-    "replaced_encoding": "lines with invalid UTF-8 repaired",
-}
+from indexer.sizes import clock_text, format_size
+from indexer.store.summary import input_line
 
 
 class Progress(Protocol):
@@ -64,17 +55,6 @@ def eta_seconds(start: int, position: int, total: int | None, elapsed: float) ->
     if total is None or position <= start or elapsed <= 0:
         return None
     return (total - position) * elapsed / (position - start)
-
-
-def clock_text(seconds: float) -> str:
-    """``H:MM:SS``, or seconds with one decimal under a minute.
-
-    >>> clock_text(3725.4), clock_text(2.54)
-    ('1:02:05', '2.5 s')
-    """
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return str(timedelta(seconds=round(seconds)))
 
 
 class LogProgress:
@@ -196,11 +176,10 @@ def format_summary(report: BuildReport) -> str:
         f"corpus: {report.sentences:,} sentences, {report.tokens:,} tokens, "
         f"{report.documents:,} documents, {report.types:,} token types",
     ]
-    counts = [f"{n:,} {SKIP_LABELS.get(k, k)}" for k, n in report.skipped.items() if n]
-    lines.append("input: " + ("; ".join(counts) if counts else "nothing skipped"))
+    lines.append(input_line(report.skipped))
     for layer, entry in report.indexes.items():
         lines.append(
-            f"layer {layer}: {entry['factory']}, recall@{entry['k']} {entry['recall']:.3f}"
+            f"layer {layer}: {entry['factory']}, recall@{entry['recall_k']} {entry['recall']:.3f}"
         )
     lines.append(
         f"wrote {format_size(report.bytes_written)} in {report.shards} shards "

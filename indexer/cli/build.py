@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from indexer.builder import BuildConfig, build, format_summary
-from indexer.builder.info import describe_index
 from indexer.layers import parse_layers
 from indexer.sizes import size_option
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.manifest import read_manifest
+from indexer.store.summary import read_info
 from indexer.store.verify import verify_index
 
 
@@ -115,7 +115,7 @@ def info_command(
     if as_json:
         typer.echo(json.dumps(read_manifest(index_dir).to_dict(), indent=2))
     else:
-        typer.echo(describe_index(index_dir))
+        typer.echo("\n".join(read_info(index_dir).lines()))
     if verify:
         problems = verify_index(index_dir)
         for problem in problems:

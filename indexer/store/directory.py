@@ -11,6 +11,7 @@ from pathlib import Path
 
 from indexer.errors import IndexStateError
 from indexer.files import flush_durably
+from indexer.store.files import size_problem
 from indexer.store.layout import ENTRIES, LOCK_NAME, MATRIX_SUFFIX, IndexLayout
 from indexer.store.manifest import Manifest, read_manifest
 from indexer.store.shards import matrix_row_bytes
@@ -80,13 +81,9 @@ def discard_uncommitted(layout: IndexLayout, manifest: Manifest) -> None:
     row count, and lexicon or index files the manifest does not list are removed. A committed
     file that is missing or has the wrong size is an :class:`IndexStateError`.
     """
-    recorded = {name for shard in manifest.shards for name in shard.files}
+    recorded = set(manifest.recorded_files())
     if manifest.shards and manifest.shards[-1].state is not None:
         recorded.add(manifest.shards[-1].state)
-    if manifest.lexicon is not None:
-        recorded.update(manifest.lexicon["files"])
-    for entry in manifest.indexes.values():
-        recorded.add(entry["path"])
     keep_dirs = {layout.root / "matrix"}
     for folder in _data_dirs(layout):
         if folder in keep_dirs:
@@ -96,13 +93,12 @@ def discard_uncommitted(layout: IndexLayout, manifest: Manifest) -> None:
                 logger.info("removing uncommitted %s", path)
                 path.unlink()
     for shard in manifest.shards:
-        for name, info in shard.files.items():
-            path = layout.root / name
-            size = path.stat().st_size if path.is_file() else None
-            if size != info["bytes"]:
+        for name, record in shard.files.items():
+            problem = size_problem(layout.root / name, record)
+            if problem is not None:
                 raise IndexStateError(
-                    f"committed file {name} is missing or has {size} bytes, not {info['bytes']}; "
-                    "the directory was changed after the build; rebuild with --overwrite",
+                    f"committed file {name} is {problem}; the directory was changed after the "
+                    "build; rebuild with --overwrite",
                     path=layout.root,
                 )
     _truncate_matrices(layout, manifest)

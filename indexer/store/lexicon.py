@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,8 +23,10 @@ import pyarrow.parquet as pq
 
 from indexer.errors import IndexStateError, QueryError
 from indexer.files import atomic_path
+from indexer.store.columns import numeric_column
 from indexer.store.files import file_record
 from indexer.store.layout import IndexLayout
+from indexer.store.records import LexiconRecord
 from indexer.store.shards import write_table
 
 LEXICON_SCHEMA = pa.schema([("token", pa.string()), ("count", pa.int64()), ("offset", pa.int64())])
@@ -49,7 +50,7 @@ def _shard_tokens(paths: list[Path]) -> Iterator[tuple[np.ndarray, np.ndarray, l
 
 def build_lexicon(
     layout: IndexLayout, shard_paths: list[Path], n_occurrences: int
-) -> dict[str, Any]:
+) -> LexiconRecord:
     """Write ``lexicon.parquet`` and ``postings.npy`` from the occurrence shards.
 
     Returns the manifest's lexicon record: number of types and the files' sizes and digests.
@@ -90,13 +91,13 @@ def build_lexicon(
             del out
     table = pa.table([pa.array(tokens, pa.string()), count_array, offsets], schema=LEXICON_SCHEMA)
     record = write_table(layout.lexicon, table, compression="zstd")
-    return {
-        "types": len(tokens),
-        "files": {
+    return LexiconRecord(
+        types=len(tokens),
+        files={
             layout.relative(layout.lexicon): record,
             layout.relative(layout.postings): file_record(layout.postings),
         },
-    }
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,13 +111,16 @@ class Lexicon:
 
     @classmethod
     def open(cls, root: str | Path) -> Lexicon:
+        """Read ``lexicon.parquet`` and memory-map ``postings.npy`` (through ``ParquetFile``:
+        ``read_table`` would import pandas). A missing file is a ``FileNotFoundError``, a
+        damaged one an ``OSError``, ``ValueError`` or ``pyarrow.ArrowException``."""
         layout = IndexLayout(Path(root))
-        table = pq.read_table(layout.lexicon)
+        table = pq.ParquetFile(layout.lexicon).read(columns=LEXICON_SCHEMA.names)
         tokens = table.column("token").to_pylist()
         return cls(
             tokens={token: row for row, token in enumerate(tokens)},
-            counts=table.column("count").to_numpy(),
-            offsets=table.column("offset").to_numpy(),
+            counts=numeric_column(table, "count", np.int64),
+            offsets=numeric_column(table, "offset", np.int64),
             postings=np.load(layout.postings, mmap_mode="r"),
         )
 

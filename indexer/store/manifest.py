@@ -4,52 +4,35 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexStateError
 from indexer.files import write_text_atomic
 from indexer.store.layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout
-
-
-@dataclass
-class ShardRecord:
-    """One committed shard: its rows and the files (sizes, sha256) that hold them.
-
-    ``files`` maps a path relative to the index root to ``{"bytes", "sha256"}``; ``matrix`` maps
-    a layer (as a string) to the sha256 of the bytes this shard appended to that layer's matrix.
-    """
-
-    index: int
-    first_sentence: int
-    n_sentences: int
-    first_occurrence: int
-    n_occurrences: int
-    files: dict[str, dict[str, Any]]
-    matrix: dict[str, str]
-    state: str | None = None
-
-    @property
-    def end_occurrence(self) -> int:
-        return self.first_occurrence + self.n_occurrences
-
-    @property
-    def end_sentence(self) -> int:
-        return self.first_sentence + self.n_sentences
+from indexer.store.records import (
+    FileEntry,
+    IndexRecord,
+    LexiconRecord,
+    RunRecord,
+    Settings,
+    ShardRecord,
+)
+from indexer.vectors import VECTOR_DTYPES
 
 
 @dataclass
 class Manifest:
     """The content of ``manifest.json``.
 
-    ``settings`` is the block compared when a build is run again (model identity, state
-    policy, layers, dtype, reader options, corpus fingerprint, shard size, index options);
+    ``settings`` is the block compared when a build is run again; ``model`` is the encoder's
+    description and the name it was given; ``corpus`` the input's path, format and size;
     ``complete`` is false until every index is built; ``corpus_done`` is true once every shard
-    of the corpus is committed.
+    of the corpus is committed. ``indexes`` are keyed by layer (strings in the JSON).
     """
 
-    settings: dict[str, Any]
+    settings: Settings
     model: dict[str, Any] = field(default_factory=dict)
     corpus: dict[str, Any] = field(default_factory=dict)
     format: str = FORMAT_NAME
@@ -59,24 +42,24 @@ class Manifest:
     shards: list[ShardRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     reader_stats: dict[str, int] = field(default_factory=dict)
-    lexicon: dict[str, Any] | None = None
-    indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lexicon: LexiconRecord | None = None
+    indexes: dict[int, IndexRecord] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    runs: list[dict[str, Any]] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
     created: str = ""
     updated: str = ""
 
     @property
     def layers(self) -> tuple[int, ...]:
-        return tuple(int(layer) for layer in self.settings["layers"])
+        return self.settings.layers
 
     @property
     def dtype(self) -> str:
-        return str(self.settings["dtype"])
+        return self.settings.dtype
 
     @property
     def dim(self) -> int:
-        return int(self.settings["model"]["dim"])
+        return self.settings.model.dim
 
     @property
     def n_occurrences(self) -> int:
@@ -86,17 +69,54 @@ class Manifest:
     def n_sentences(self) -> int:
         return self.shards[-1].end_sentence if self.shards else 0
 
+    def recorded_files(self) -> dict[str, FileEntry]:
+        """Every file the manifest records with its size and sha256, by path from the root:
+        the shards' files, the lexicon's and the FAISS indexes'."""
+        recorded: dict[str, FileEntry] = {}
+        for shard in self.shards:
+            recorded.update(shard.files)
+        if self.lexicon is not None:
+            recorded.update(self.lexicon.files)
+        for entry in self.indexes.values():
+            recorded[entry.path] = entry.file
+        return recorded
+
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        # Put the identifying fields first, so that `head manifest.json` shows them.
-        head = {key: data.pop(key) for key in ("format", "format_version", "complete")}
-        return {**head, **data}
+        """The JSON object; the identifying fields come first, so that `head manifest.json`
+        shows them."""
+        return {
+            "format": self.format,
+            "format_version": self.format_version,
+            "complete": self.complete,
+            "settings": self.settings.to_dict(),
+            "model": dict(self.model),
+            "corpus": dict(self.corpus),
+            "corpus_done": self.corpus_done,
+            "shards": [shard.to_dict() for shard in self.shards],
+            "counts": dict(self.counts),
+            "reader_stats": dict(self.reader_stats),
+            "lexicon": None if self.lexicon is None else self.lexicon.to_dict(),
+            "indexes": {str(layer): entry.to_dict() for layer, entry in self.indexes.items()},
+            "timings": dict(self.timings),
+            "runs": [run.to_dict() for run in self.runs],
+            "created": self.created,
+            "updated": self.updated,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        """Read the JSON object (keys this version does not know are left out)."""
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        values["shards"] = [ShardRecord(**shard) for shard in data.get("shards", [])]
+        values["settings"] = Settings.from_dict(data["settings"])
+        values["shards"] = [ShardRecord.from_dict(shard) for shard in data.get("shards", [])]
+        lexicon = data.get("lexicon")
+        values["lexicon"] = None if lexicon is None else LexiconRecord.from_dict(lexicon)
+        values["indexes"] = {
+            int(layer): IndexRecord.from_dict(entry)
+            for layer, entry in data.get("indexes", {}).items()
+        }
+        values["runs"] = [RunRecord.from_dict(run) for run in data.get("runs", [])]
         return cls(**values)
 
 
@@ -105,12 +125,16 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def manifest_text(manifest: Manifest) -> str:
+    """The text of ``manifest.json`` for ``manifest``."""
+    return json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
 def write_manifest(layout: IndexLayout, manifest: Manifest) -> None:
     """Replace ``manifest.json`` atomically (temporary file, fsync, rename)."""
     manifest.updated = now()
     manifest.created = manifest.created or manifest.updated
-    text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    write_text_atomic(layout.manifest, text)
+    write_text_atomic(layout.manifest, manifest_text(manifest))
 
 
 def read_manifest(root: str | Path) -> Manifest:
@@ -147,12 +171,22 @@ def read_manifest(root: str | Path) -> Manifest:
         )
     try:
         return Manifest.from_dict(data)
-    except (TypeError, KeyError) as err:
+    except (TypeError, KeyError, ValueError, AttributeError) as err:
         raise IndexStateError(f"manifest is damaged: {err}", path=layout.manifest) from err
 
 
 def read_complete_manifest(root: str | Path) -> Manifest:
-    """Read a manifest and require a finished build (what the query side opens)."""
+    """The manifest of a finished build at ``root`` (what the read side opens); one clear
+    :class:`IndexStateError` for a missing directory, an unfinished build or a damaged one."""
+    root = Path(root)
+    if not root.exists():
+        raise IndexStateError(
+            "index directory not found; build one with `indexer build CORPUS --out DIR` "
+            "or pass --index DIR",
+            path=root,
+        )
+    if not root.is_dir():
+        raise IndexStateError("is not an index directory (not a folder)", path=root)
     manifest = read_manifest(root)
     if not manifest.complete:
         raise IndexStateError(
@@ -161,4 +195,12 @@ def read_complete_manifest(root: str | Path) -> Manifest:
             "command again to resume it",
             path=root,
         )
+    if (
+        manifest.dtype not in VECTOR_DTYPES
+        or not manifest.layers
+        or manifest.dim < 1
+        or manifest.lexicon is None
+        or not manifest.shards
+    ):
+        raise IndexStateError("manifest is damaged: no dtype, lexicon or shards", path=root)
     return manifest

@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.files import atomic_path, flush_durably, publish, temporary_path
 from indexer.store.layout import IndexLayout
-from indexer.store.manifest import ShardRecord
+from indexer.store.records import ShardRecord
 from indexer.store.shards import (
     ShardMeta,
     occurrences_table,

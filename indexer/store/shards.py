@@ -1,4 +1,5 @@
-"""Shard contents as Arrow tables (occurrences, sentences, vectors), and raw matrix access."""
+"""Shard contents as Arrow tables (occurrences, sentences) written as Parquet, the encoder state
+saved beside a shard, and the size of a raw matrix row."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pyarrow.parquet as pq
 
 from indexer.files import write_bytes_atomic
 from indexer.store.layout import IndexLayout
-from indexer.store.manifest import Manifest, ShardRecord
+from indexer.store.manifest import Manifest
+from indexer.store.records import ShardRecord
 from indexer.vectors import VECTOR_DTYPES
 
 OCCURRENCES_SCHEMA = pa.schema(
@@ -130,13 +132,3 @@ def load_state(layout: IndexLayout, record: ShardRecord) -> dict[str, np.ndarray
 def matrix_row_bytes(manifest: Manifest) -> int:
     """Bytes of one row of a raw matrix."""
     return manifest.dim * np.dtype(VECTOR_DTYPES[manifest.dtype]).itemsize
-
-
-def open_matrix(layout: IndexLayout, manifest: Manifest, layer: int) -> np.memmap:
-    """Read-only memory map of one layer's raw matrix: row ``i`` is occurrence ``i``."""
-    return np.memmap(
-        layout.matrix(layer, manifest.dtype),
-        dtype=VECTOR_DTYPES[manifest.dtype],
-        mode="r",
-        shape=(manifest.n_occurrences, manifest.dim),
-    )

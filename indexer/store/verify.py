@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from indexer.files import sha256_file
+from indexer.store.files import size_problem
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, read_manifest
 from indexer.store.shards import matrix_row_bytes
@@ -16,20 +17,12 @@ def verify_index(root: str | Path) -> list[str]:
     layout = IndexLayout(Path(root))
     manifest = read_manifest(root)
     problems: list[str] = []
-    recorded: dict[str, dict[str, object]] = {}
-    for shard in manifest.shards:
-        recorded.update(shard.files)
-    if manifest.lexicon is not None:
-        recorded.update(manifest.lexicon["files"])
-    for entry in manifest.indexes.values():
-        recorded[entry["path"]] = entry
-    for name, info in recorded.items():
+    for name, record in manifest.recorded_files().items():
         path = layout.root / name
-        if not path.is_file():
-            problems.append(f"{name}: missing")
-        elif path.stat().st_size != info["bytes"]:
-            problems.append(f"{name}: {path.stat().st_size} bytes, expected {info['bytes']}")
-        elif sha256_file(path) != info["sha256"]:
+        problem = size_problem(path, record)
+        if problem is not None:
+            problems.append(f"{name}: {problem}")
+        elif sha256_file(path) != record["sha256"]:
             problems.append(f"{name}: sha256 differs from the manifest")
     problems.extend(_verify_matrices(layout, manifest))
     return problems

@@ -97,6 +97,19 @@ def test_info(built):
     assert json.loads(ok("info", "--index", str(built.path), "--json"))["dim"] == 16
 
 
+def test_info_is_the_summary_indexer_info_prints(built):
+    from indexer.cli import app as indexer_app
+
+    described = runner.invoke(indexer_app, ["info", str(built.path)])
+    assert described.exit_code == 0, described.output
+    out = ok("info", "--index", str(built.path))
+    assert out == described.stdout
+    assert out.splitlines()[0] == f"{built.path}: complete (format version 1)"
+    data = json.loads(ok("info", "--index", str(built.path), "--json"))
+    assert data == SenseIndex.open(built.path).info().to_dict()
+    assert data["indexes"]["2"]["factory"] == "Flat" and data["layers"] == [0, 1, 2]
+
+
 def test_parse_marked():
     assert parse_marked("a [[b]] c", "b") == (["a", "b", "c"], "b", 1)
     with pytest.raises(Exception, match="--word is 'x'"):

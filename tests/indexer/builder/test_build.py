@@ -18,7 +18,7 @@ from indexer.index import load_index
 from indexer.store import Lexicon, read_manifest
 from indexer.store.directory import exclusive
 from indexer.store.layout import IndexLayout
-from indexer.store.shards import open_matrix
+from indexer.store.reader import open_matrix
 from tests.indexer.builder.fakes import expected_vectors, loader
 
 DIM, LAYERS = 8, 3
@@ -76,11 +76,11 @@ def test_lexicon_and_index(tmp_path, corpus, sentences):
     for token in ("bank", "w0", "naïve"):
         assert lexicon.occurrences(token).tolist() == [i for i, t in enumerate(flat) if t == token]
     manifest = read_manifest(out)
-    assert manifest.complete and sorted(manifest.indexes) == ["0", "2"]
+    assert manifest.complete and sorted(manifest.indexes) == [0, 2]
     assert not (out / "vectors" / "layer=1").exists()
-    index = load_index(out / manifest.indexes["2"]["path"])
+    index = load_index(out / manifest.indexes[2].path)
     assert index.ntotal == len(flat)
-    assert manifest.indexes["2"]["recall"]["recall_at_k"] == pytest.approx(1.0)
+    assert manifest.indexes[2].recall.recall_at_k == pytest.approx(1.0)
     query = open_matrix(IndexLayout(out), manifest, 2)[5:6].astype(np.float32)
     _, ids = index.search(query / np.linalg.norm(query), 1)
     assert flat[ids[0, 0]] == flat[5]
@@ -166,7 +166,7 @@ def assert_same_index(a: Path, b: Path) -> None:
         assert np.array_equal(all_vectors(a, layer), all_vectors(b, layer))
         ia, ib = (load_index(x / "index" / f"layer={layer}.faiss") for x in (a, b))
         assert ia.ntotal == ib.ntotal
-        assert ma.indexes[str(layer)]["sha256"] == mb.indexes[str(layer)]["sha256"]
+        assert ma.indexes[layer].sha256 == mb.indexes[layer].sha256
     assert sorted(
         p.relative_to(a).as_posix() for p in a.rglob("*") if p.name != "manifest.json"
     ) == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.name != "manifest.json")
@@ -280,10 +280,10 @@ def test_progress_sees_every_token_and_the_input_position(tmp_path, corpus):
 
 def test_recall_is_measured_for_approximate_indexes_only(tmp_path, corpus):
     build(corpus, tmp_path / "flat", layers=(2,))
-    flat = read_manifest(tmp_path / "flat").indexes["2"]["recall"]
-    assert flat["exact"] and not flat["measured"] and flat["recall_at_k"] == 1.0
+    flat = read_manifest(tmp_path / "flat").indexes[2].recall
+    assert flat.exact and not flat.measured and flat.recall_at_k == 1.0
     build(corpus, tmp_path / "hnsw", layers=(2,), index="hnsw")
-    entry = read_manifest(tmp_path / "hnsw").indexes["2"]
-    assert entry["plan"]["factory"].startswith("HNSW")
-    assert entry["recall"]["measured"] and entry["recall"]["n_queries"] == 200
-    assert 0.5 <= entry["recall"]["recall_at_k"] <= 1.0
+    entry = read_manifest(tmp_path / "hnsw").indexes[2]
+    assert entry.factory.startswith("HNSW")
+    assert entry.recall.measured and entry.recall.n_queries == 200
+    assert 0.5 <= entry.recall.recall_at_k <= 1.0

@@ -10,6 +10,7 @@ from indexer.errors import IndexStateError
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest
 from indexer.store.shards import ShardMeta
+from tests.indexer.store.samples import sample_settings
 
 
 def test_read_ahead_yields_in_order_and_passes_errors():
@@ -34,7 +35,7 @@ def test_read_ahead_stops_its_thread_when_abandoned():
 
 def test_committer_reports_write_errors(tmp_path):
     layout = IndexLayout(tmp_path)
-    manifest = Manifest(settings={"layers": [0], "dtype": "float16", "model": {"dim": 2}})
+    manifest = Manifest(settings=sample_settings(layers=(0,), dtype="float16", dim=2))
     committer = ShardCommitter(layout, manifest)
     (tmp_path / "vectors").write_text("a file where a folder must go")
     buffer = committer.buffer()
@@ -49,7 +50,7 @@ def test_committer_reports_write_errors(tmp_path):
 
 def test_committer_reuses_its_buffers(tmp_path):
     layout = IndexLayout(tmp_path)
-    manifest = Manifest(settings={"layers": [0, 2], "dtype": "float32", "model": {"dim": 2}})
+    manifest = Manifest(settings=sample_settings(layers=(0, 2), dtype="float32", dim=2))
     committer = ShardCommitter(layout, manifest, chunk_rows=3, pending=1)
     seen = set()
     first = 0

@@ -50,8 +50,8 @@ def test_cuda_build_matches_cpu_build(tmp_path, corpus, model):
     run_build(corpus, replace(config, out=tmp_path / "cpu", device="cpu"))
     report = run_build(corpus, replace(config, out=tmp_path / "gpu", device="cuda"))
     assert report.shards > 3
-    assert read_manifest(tmp_path / "gpu").runs[-1]["device"].startswith("cuda")
-    assert read_manifest(tmp_path / "cpu").runs[-1]["device"] == "cpu"
+    assert str(read_manifest(tmp_path / "gpu").runs[-1].device).startswith("cuda")
+    assert read_manifest(tmp_path / "cpu").runs[-1].device == "cpu"
     assert_same_occurrences_and_close_vectors(tmp_path / "cpu", tmp_path / "gpu")
 
 

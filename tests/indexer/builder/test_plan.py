@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from indexer.builder.plan import (
@@ -12,6 +14,7 @@ from indexer.builder.plan import (
 )
 from indexer.errors import ConfigError, IndexStateError
 from indexer.store.manifest import Manifest
+from tests.indexer.store.samples import sample_settings
 
 
 @pytest.mark.parametrize(
@@ -55,9 +58,9 @@ def test_settings_changes_name_each_difference():
 
 
 def test_decide_start():
-    settings = {"dtype": "float16", "corpus_fingerprint": "abc"}
-    partial = Manifest(settings=dict(settings))
-    complete = Manifest(settings=dict(settings), complete=True)
+    settings = sample_settings(dtype="float16", corpus_fingerprint="abc")
+    partial = Manifest(settings=settings)
+    complete = Manifest(settings=settings, complete=True)
     assert decide_start(None, settings, resume=False, where="x") == "fresh"
     assert decide_start(partial, settings, resume=False, where="x") == "resume"
     assert decide_start(partial, settings, resume=True, where="x") == "resume"
@@ -66,9 +69,9 @@ def test_decide_start():
         decide_start(None, settings, resume=True, where="x")
     with pytest.raises(IndexStateError, match="dtype: 'float32' -> 'float16'"):
         decide_start(
-            Manifest(settings={**settings, "dtype": "float32"}), settings, resume=False, where="x"
+            Manifest(settings=replace(settings, dtype="float32")), settings, resume=False, where="x"
         )
-    piped = {**settings, "corpus_fingerprint": "stdin"}
+    piped = replace(settings, corpus_fingerprint="stdin")
     with pytest.raises(IndexStateError, match="pipe"):
         decide_start(Manifest(settings=piped), piped, resume=False, where="x")
     assert (

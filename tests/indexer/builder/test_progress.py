@@ -75,8 +75,8 @@ def report(**changes) -> BuildReport:
         dim=256,
         dtype="float16",
         indexes={
-            0: {"factory": "Flat", "k": 10, "recall": 1.0},
-            2: {"factory": "HNSW32,Flat", "k": 10, "recall": 0.9712},
+            0: {"factory": "Flat", "recall_k": 10, "recall": 1.0},
+            2: {"factory": "HNSW32,Flat", "recall_k": 10, "recall": 0.9712},
         },
         seconds=125.0,
         encoded_tokens=25000,

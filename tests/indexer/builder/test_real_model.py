@@ -54,7 +54,7 @@ def test_vectors_are_the_encoders(tmp_path, small_corpus, model):
     encoder = load_encoder(model, state="warm", device="cpu")
     assert report.dim == encoder.dim and report.layers == (0, 1, 2)
     manifest = read_manifest(out)
-    assert manifest.settings["model"]["identity"] == encoder.identity
+    assert manifest.settings.model.identity == encoder.identity
     assert manifest.model["family"] == "allennlp"
     reference = encoder.embed_batch(SENTENCES)
     for layer in (0, 2):

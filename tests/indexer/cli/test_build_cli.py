@@ -42,7 +42,7 @@ def test_two_words_build_into_the_default_directory(tmp_path, corpus, fake_model
     assert info.exit_code == 0, info.output
     lines = info.stdout.splitlines()
     assert lines[0] == f"{DEFAULT_INDEX_DIR}: complete (format version 1)"
-    assert "layers: 0, 1, 2 (float16)" in lines
+    assert "layers: 0, 1, 2 (float16, dim 8)" in lines
     assert lines[-1] == "verified: every file matches the manifest"
     data = json.loads(runner.invoke(app, ["info", "--json"]).stdout)
     assert data["complete"] is True and data["counts"]["sentences"] == 40

@@ -38,7 +38,7 @@ def test_lexicon_counts_and_postings(tmp_path):
     assert table["offset"] == list(np.cumsum([0, *table["count"][:-1]]))
     postings = np.load(layout.postings)
     assert sorted(postings.tolist()) == list(range(len(flat)))
-    assert record["types"] == len(set(flat))
+    assert record.types == len(set(flat))
 
     lexicon = Lexicon.open(tmp_path)
     for word in set(flat):

@@ -1,21 +1,28 @@
-"""manifest.json: atomic replacement, round trip, and refusals of foreign or damaged files."""
+"""manifest.json: atomic replacement, round trip (byte for byte through the typed records), and
+refusals of foreign or damaged files."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
+from indexer.builder import BuildConfig, run_build
 from indexer.errors import IndexStateError
 from indexer.store.layout import FORMAT_VERSION, IndexLayout
 from indexer.store.manifest import (
     Manifest,
-    ShardRecord,
+    manifest_text,
     read_complete_manifest,
     read_manifest,
     write_manifest,
 )
+from indexer.store.records import ShardRecord
+from tests.indexer.builder.conftest import make_sentences, write_corpus
+from tests.indexer.builder.fakes import loader
+from tests.indexer.store.samples import sample_settings
 
 
 def sample_manifest() -> Manifest:
@@ -28,9 +35,7 @@ def sample_manifest() -> Manifest:
         files={"occurrences/part-00000.parquet": {"bytes": 5, "sha256": "ab"}},
         matrix={"2": "cd"},
     )
-    return Manifest(
-        settings={"layers": [2], "dtype": "float16", "model": {"dim": 4}}, shards=[shard]
-    )
+    return Manifest(settings=sample_settings(layers=(2,), dtype="float16", dim=4), shards=[shard])
 
 
 def test_round_trip(tmp_path):
@@ -87,3 +92,53 @@ def test_incomplete_build_is_refused_by_the_read_side(tmp_path):
     write_manifest(IndexLayout(tmp_path), sample_manifest())
     with pytest.raises(IndexStateError, match=r"not finished.*1 shards, 10 occurrences"):
         read_complete_manifest(tmp_path)
+
+
+def written_back(path: Path) -> str:
+    """``manifest.json`` read into the typed records and written out again."""
+    return manifest_text(Manifest.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+
+
+def test_a_real_manifest_is_written_back_byte_for_byte(tmp_path):
+    """Every part of a real build's manifest (settings, shards, lexicon, indexes of both kinds,
+    a stopped run and finished ones) comes back as the same bytes."""
+    corpus = write_corpus(tmp_path / "corpus.txt", make_sentences(120, seed=4))
+    out = tmp_path / "idx"
+    config = BuildConfig(out=out, shard_rows=200, state="carry", carry_batch_size=4)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_build(corpus, config, load_encoder=loader(fail_after=70))
+    partial = (out / "manifest.json").read_text(encoding="utf-8")
+    assert '"state": "state/part-' in partial and '"lexicon": null' in partial
+    assert written_back(out / "manifest.json") == partial
+    run_build(corpus, config, load_encoder=loader())
+    run_build(
+        corpus,
+        BuildConfig(out=tmp_path / "hnsw", index="hnsw", layers=(0, 2), shard_rows=300),
+        load_encoder=loader(),
+    )
+    for root in (out, tmp_path / "hnsw"):
+        text = (root / "manifest.json").read_text(encoding="utf-8")
+        assert written_back(root / "manifest.json") == text
+        manifest = read_manifest(root)
+        assert manifest.complete and manifest.lexicon is not None
+        assert set(manifest.indexes) == set(manifest.layers)
+    runs = read_manifest(out).runs
+    assert [run.encoded_tokens is None for run in runs] == [True, False]
+    assert runs[1].resumed_from_shard > 0
+    assert read_manifest(tmp_path / "hnsw").indexes[2].recall.measured
+
+
+def test_manifests_of_the_first_builds_still_read(tmp_path):
+    """The first builds recorded runs without a device and recalls without ``measured``."""
+    corpus = write_corpus(tmp_path / "corpus.txt", make_sentences(60, seed=2))
+    out = tmp_path / "idx"
+    run_build(corpus, BuildConfig(out=out, index="hnsw", layers=(2,)), load_encoder=loader())
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for run in data["runs"]:
+        del run["device"]
+    del data["indexes"]["2"]["recall"]["measured"]
+    (out / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    manifest = read_complete_manifest(out)
+    assert [run.device for run in manifest.runs] == [None]
+    assert manifest.indexes[2].recall.measured is True
+    assert "device" not in manifest.runs[0].to_dict()

@@ -1,0 +1,221 @@
+"""The typed parts of ``manifest.json``: settings, shards, lexicon, indexes and runs.
+
+Each record has one reader (``from_dict``, from the JSON object) and one writer (``to_dict``,
+to it); the writer gives back the keys in the order and the values as they were read, so that a
+manifest read and written again is the same bytes. A file is recorded as ``{"bytes", "sha256"}``
+(:func:`indexer.store.files.file_record`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: What the manifest records of one file: ``{"bytes": size, "sha256": digest}``.
+FileEntry = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The model a build's vectors come from, as far as a rerun must match it."""
+
+    identity: str
+    family: str
+    dim: int
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelSettings:
+        return cls(identity=data["identity"], family=data["family"], dim=data["dim"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"identity": self.identity, "family": self.family, "dim": self.dim}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings a rerun must match to reuse a directory's shards.
+
+    ``reader`` holds the reader's options (:class:`indexer.corpus.ReaderConfig`'s fields, with
+    the format detected) and ``index`` the indexing options (``IndexConfig``'s fields), as the
+    build recorded them: their owners are those classes, compared here key by key.
+    ``carry_batch_size`` is None unless the state policy is ``carry``.
+    """
+
+    model: ModelSettings
+    state: str
+    layers: tuple[int, ...]
+    dtype: str
+    reader: Mapping[str, Any]
+    corpus_fingerprint: str
+    shard_rows: int
+    carry_batch_size: int | None
+    index: Mapping[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Settings:
+        return cls(
+            model=ModelSettings.from_dict(data["model"]),
+            state=data["state"],
+            layers=tuple(data["layers"]),
+            dtype=data["dtype"],
+            reader=dict(data["reader"]),
+            corpus_fingerprint=data["corpus_fingerprint"],
+            shard_rows=data["shard_rows"],
+            carry_batch_size=data["carry_batch_size"],
+            index=dict(data["index"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object (also what a rerun's settings are compared with, key by key)."""
+        return {
+            "model": self.model.to_dict(),
+            "state": self.state,
+            "layers": list(self.layers),
+            "dtype": self.dtype,
+            "reader": dict(self.reader),
+            "corpus_fingerprint": self.corpus_fingerprint,
+            "shard_rows": self.shard_rows,
+            "carry_batch_size": self.carry_batch_size,
+            "index": dict(self.index),
+        }
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """One committed shard: its rows and the files (sizes, sha256) that hold them.
+
+    ``files`` maps a path relative to the index root to its file entry; ``matrix`` maps a layer
+    (as a string) to the sha256 of the bytes this shard appended to that layer's matrix;
+    ``state`` is the encoder state file saved after the shard (``carry`` policy), or None.
+    """
+
+    index: int
+    first_sentence: int
+    n_sentences: int
+    first_occurrence: int
+    n_occurrences: int
+    files: dict[str, FileEntry]
+    matrix: dict[str, str]
+    state: str | None = None
+
+    @property
+    def end_occurrence(self) -> int:
+        return self.first_occurrence + self.n_occurrences
+
+    @property
+    def end_sentence(self) -> int:
+        return self.first_sentence + self.n_sentences
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShardRecord:
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LexiconRecord:
+    """The lexicon: how many token types, and its two files."""
+
+    types: int
+    files: dict[str, FileEntry]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LexiconRecord:
+        return cls(types=data["types"], files=dict(data["files"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"types": self.types, "files": dict(self.files)}
+
+
+@dataclass(frozen=True)
+class RecallRecord:
+    """A layer's recall@k as the build found it: the fields of ``RecallReport``, and whether it
+    was measured (an exact Flat index has recall 1 by construction)."""
+
+    k: int
+    n_queries: int
+    recall_at_k: float
+    exact: bool
+    search_ms_per_query: float
+    measured: bool
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RecallRecord:
+        # The first builds did not record ``measured``: what they measured had queries.
+        return cls(**{"measured": data["n_queries"] > 0, **data})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexRecord:
+    """One layer's saved FAISS index: its file, the plan it was built from, its recall, times.
+
+    ``plan`` is ``IndexPlan.to_dict()`` (``indexer.index.IndexPlan.from_dict`` reads it back).
+    """
+
+    path: str
+    bytes: int
+    sha256: str
+    plan: Mapping[str, Any]
+    recall: RecallRecord
+    build_s: float
+    recall_s: float
+
+    @property
+    def factory(self) -> str:
+        """The FAISS factory string the index was built from."""
+        return str(self.plan["factory"])
+
+    @property
+    def file(self) -> FileEntry:
+        """The index file's entry, as the other files are recorded."""
+        return {"bytes": self.bytes, "sha256": self.sha256}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IndexRecord:
+        return cls(
+            path=data["path"],
+            bytes=data["bytes"],
+            sha256=data["sha256"],
+            plan=dict(data["plan"]),
+            recall=RecallRecord.from_dict(data["recall"]),
+            build_s=data["build_s"],
+            recall_s=data["recall_s"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "plan": dict(self.plan),
+            "recall": self.recall.to_dict(),
+            "build_s": self.build_s,
+            "recall_s": self.recall_s,
+        }
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of the build command: when it started, the shard it resumed from, its device
+    (None in the runs of the first builds, which did not record it); the tokens it encoded and
+    its seconds once it finished (None for a run that was stopped)."""
+
+    started: str
+    resumed_from_shard: int
+    device: str | None = None
+    encoded_tokens: int | None = None
+    seconds: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object; a stopped run has no ``encoded_tokens`` and ``seconds``."""
+        return {key: value for key, value in asdict(self).items() if value is not None}

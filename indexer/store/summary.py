@@ -1,0 +1,175 @@
+"""The summary of an index directory: one record built from its manifest, as text and JSON.
+
+``indexer info DIR``, ``query info --index DIR`` and ``SenseIndex.info()`` show it; the end of
+a build reports from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+from indexer.sizes import clock_text, format_size
+from indexer.store.files import tree_bytes
+from indexer.store.manifest import Manifest, read_manifest
+
+#: The reader's counts of skipped or changed input (``ReadStats`` fields), as people read them.
+SKIP_LABELS = {
+    "skipped_encoding": "sentences with invalid UTF-8 skipped",
+    "skipped_long": "long sentences skipped",
+    "split_long": "long sentences split into windows",
+    "empty": "empty sentences skipped",
+    "truncated_tokens": "over-long tokens cut",
+    "replaced_encoding": "lines with invalid UTF-8 repaired",
+}
+
+
+def input_line(skipped: Mapping[str, int]) -> str:
+    """What the reader skipped or changed, as one line.
+
+    >>> input_line({"skipped_long": 2, "split_long": 0, "empty": 5})
+    'input: 2 long sentences skipped; 5 empty sentences skipped'
+    >>> input_line({})
+    'input: nothing skipped'
+    """
+    counts = [f"{n:,} {label}" for key, label in SKIP_LABELS.items() if (n := skipped.get(key, 0))]
+    return "input: " + ("; ".join(counts) if counts else "nothing skipped")
+
+
+class LayerIndexInfo(TypedDict):
+    """One layer's FAISS index in the summary: factory string, recall@``recall_k``, whether the
+    index is exact, file size and build seconds."""
+
+    factory: str
+    recall_k: int
+    recall: float
+    exact: bool
+    bytes: int
+    build_s: float
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """A summary of one index directory (``complete`` once its build finished).
+
+    ``model`` is the name the build was given (None: the registry's default); ``state`` the
+    encoder's state policy. Counts cover the committed shards; ``documents`` and ``types`` are
+    0 until the corpus, and the lexicon, are done.
+    """
+
+    path: str
+    complete: bool
+    format_version: int
+    model: str | None
+    identity: str
+    family: str
+    state: str
+    layers: tuple[int, ...]
+    dtype: str
+    dim: int
+    corpus: str | None
+    corpus_format: str | None
+    corpus_bytes: int | None
+    corpus_done: bool
+    shards: int
+    occurrences: int
+    sentences: int
+    documents: int
+    types: int
+    skipped: Mapping[str, int]
+    indexes: Mapping[int, LayerIndexInfo]
+    timings: Mapping[str, float]
+    bytes_on_disk: int
+
+    @classmethod
+    def from_manifest(cls, root: str | Path, manifest: Manifest) -> IndexInfo:
+        """The summary of ``manifest``, the manifest of the directory ``root``."""
+        settings, corpus, stats = manifest.settings, manifest.corpus, manifest.reader_stats
+        name = manifest.model.get("name")
+        indexes: dict[int, LayerIndexInfo] = {
+            layer: {
+                "factory": entry.factory,
+                "recall_k": entry.recall.k,
+                "recall": entry.recall.recall_at_k,
+                "exact": entry.recall.exact,
+                "bytes": entry.bytes,
+                "build_s": entry.build_s,
+            }
+            for layer, entry in sorted(manifest.indexes.items())
+        }
+        return cls(
+            path=str(root),
+            complete=manifest.complete,
+            format_version=manifest.format_version,
+            model=None if name is None else str(name),
+            identity=settings.model.identity,
+            family=settings.model.family,
+            state=settings.state,
+            layers=manifest.layers,
+            dtype=manifest.dtype,
+            dim=manifest.dim,
+            corpus=corpus.get("path"),
+            corpus_format=corpus.get("format"),
+            corpus_bytes=corpus.get("bytes"),
+            corpus_done=manifest.corpus_done,
+            shards=len(manifest.shards),
+            occurrences=manifest.n_occurrences,
+            sentences=manifest.n_sentences,
+            documents=int(manifest.counts.get("documents", 0)),
+            types=int(manifest.counts.get("types", 0)),
+            skipped={key: int(stats.get(key, 0)) for key in SKIP_LABELS},
+            indexes=indexes,
+            timings=dict(manifest.timings),
+            bytes_on_disk=tree_bytes(Path(root)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON object."""
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        data["skipped"] = dict(self.skipped)
+        data["indexes"] = {str(layer): dict(entry) for layer, entry in self.indexes.items()}
+        data["timings"] = dict(self.timings)
+        return data
+
+    def lines(self) -> list[str]:
+        """The summary as text lines."""
+        if self.complete:
+            state = "complete"
+        else:
+            state = (
+                f"incomplete: {self.shards} shards committed ({self.occurrences:,} occurrences); "
+                "run the same `indexer build` command again to resume"
+            )
+        size = f", {format_size(self.corpus_bytes)}" if self.corpus_bytes else ""
+        lines = [
+            f"{self.path}: {state} (format version {self.format_version})",
+            f"model: {self.model or 'registry default'}, {self.family} {self.identity[:12]}, "
+            f"state {self.state}",
+            f"layers: {', '.join(map(str, self.layers))} ({self.dtype}, dim {self.dim})",
+            f"corpus: {self.corpus} ({self.corpus_format}{size})",
+        ]
+        if self.corpus_done:
+            lines.append(
+                f"counts: {self.sentences:,} sentences, {self.occurrences:,} tokens, "
+                f"{self.documents:,} documents, {self.types:,} token types, {self.shards} shards"
+            )
+            lines.append(input_line(self.skipped))
+        for layer, entry in self.indexes.items():
+            lines.append(
+                f"index layer {layer}: {entry['factory']}, recall@{entry['recall_k']} "
+                f"{entry['recall']:.3f}{' (exact)' if entry['exact'] else ''}, "
+                f"{format_size(entry['bytes'])}, built in {entry['build_s']:.1f} s"
+            )
+        if self.timings:
+            parts = [f"{key.removesuffix('_s')} {clock_text(s)}" for key, s in self.timings.items()]
+            lines.append("time: " + ", ".join(parts))
+        lines.append(f"size on disk: {format_size(self.bytes_on_disk)}")
+        return lines
+
+
+def read_info(root: str | Path) -> IndexInfo:
+    """The summary of the index directory ``root``, finished or not."""
+    return IndexInfo.from_manifest(root, read_manifest(root))
