@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import QueryError, check_choice
+from indexer.index.config import rerank_candidates
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.reader import IndexReader
@@ -136,7 +137,8 @@ class SenseIndex:
         of ``word`` (None: all) is searched from in turn. A stored query occurrence is never
         its own neighbour. ``scope="same-word"`` searches exactly among the occurrences of
         the word; ``scope="all"`` searches every occurrence through the layer's FAISS index
-        and re-ranks its ``candidates`` (default ``max(4k, 40)``) by exact cosine.
+        and re-ranks its ``candidates`` (default ``max(4k, 40)``: ``rerank_candidates``) by
+        exact cosine.
         """
         check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
@@ -151,7 +153,7 @@ class SenseIndex:
         if scope == "same-word":
             found = search_exact(vectors, self.word_block(word, layer), k, exclude)
         else:
-            wanted = _positive("candidates", candidates) if candidates else max(4 * k, 40)
+            wanted = _positive("candidates", candidates) if candidates else rerank_candidates(k)
             found = self.approximate.search(layer, vectors, k, exclude, wanted)
         return Neighbors(
             word=word,

@@ -139,4 +139,6 @@ def _record(
 def _exact_recall(plan: IndexPlan, config: IndexConfig) -> RecallReport:
     """An exact (Flat) index has recall 1 by construction: reported, not measured."""
     k = min(config.recall_k, plan.n_vectors)
-    return RecallReport(k=k, n_queries=0, recall_at_k=1.0, exact=True, search_ms_per_query=0.0)
+    return RecallReport(
+        k=k, n_queries=0, recall_at_k=1.0, exact=True, search_ms_per_query=0.0, candidates=k
+    )

@@ -7,6 +7,21 @@ from dataclasses import dataclass
 from indexer.errors import ConfigError
 
 GIB = 1024**3
+#: An approximate search fetches this many times ``k`` FAISS candidates (at least
+#: :data:`MIN_CANDIDATES`) and re-ranks them by exact cosine on the stored vectors.
+CANDIDATES_PER_NEIGHBOUR = 4
+MIN_CANDIDATES = 40
+
+
+def rerank_candidates(k: int) -> int:
+    """How many FAISS candidates a search for ``k`` neighbours re-ranks, by default.
+
+    >>> rerank_candidates(10), rerank_candidates(5)
+    (40, 40)
+    >>> rerank_candidates(50)
+    200
+    """
+    return max(CANDIDATES_PER_NEIGHBOUR * k, MIN_CANDIDATES)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,8 @@ class LexiconRecord:
 @dataclass(frozen=True)
 class RecallRecord:
     """A layer's recall@k as the build found it: the fields of ``RecallReport``, and whether it
-    was measured (an exact Flat index has recall 1 by construction)."""
+    was measured (an exact Flat index has recall 1 by construction); ``candidates`` is None in
+    the manifests of builds that did not re-rank."""
 
     k: int
     n_queries: int
@@ -141,14 +142,16 @@ class RecallRecord:
     exact: bool
     search_ms_per_query: float
     measured: bool
+    candidates: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RecallRecord:
-        # The first builds did not record ``measured``: what they measured had queries.
+        # The first builds did not record ``measured``: what they measured had queries. Builds
+        # before re-ranked recall recorded no ``candidates`` (their recall counted k results).
         return cls(**{"measured": data["n_queries"] > 0, **data})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)
