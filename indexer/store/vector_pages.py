@@ -57,24 +57,12 @@ class VectorFile:
 
     def take(self, rows: np.ndarray | Sequence[int]) -> np.ndarray:
         """The ``(len(rows), dim)`` vectors of ``rows`` (any order, repeats allowed), a copy."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        rows = _checked(rows, self.n_rows, f"row {{}} is outside {self.path} ({self.n_rows} rows)")
         out = np.empty((len(rows), self.dim), dtype=self.dtype)
-        if not len(rows):
-            return out
-        if rows.min() < 0 or rows.max() >= self.n_rows:
-            bad = int(rows[(rows < 0) | (rows >= self.n_rows)][0])
-            raise IndexError(f"row {bad} is outside {self.path} ({self.n_rows} rows)")
-        page_of = np.searchsorted(self.first_rows, rows, side="right") - 1
-        order = np.argsort(page_of, kind="stable")
-        pages, starts = np.unique(page_of[order], return_index=True)
-        ends = [*starts[1:].tolist(), len(order)]
-        for page, start, end in zip(pages.tolist(), starts.tolist(), ends, strict=True):
-            chosen = order[start:end]
+        ends = [*self.first_rows[1:].tolist(), self.n_rows]
+        for page, chosen in _by_part(self.first_rows, rows):
             first = int(self.first_rows[page])
-            last = (
-                int(self.first_rows[page + 1]) if page + 1 < len(self.first_rows) else self.n_rows
-            )
-            view = self._view(int(self.offsets[page]), last - first)
+            view = self._view(int(self.offsets[page]), ends[page] - first)
             out[chosen] = view[rows[chosen] - first]
         return out
 
@@ -142,19 +130,35 @@ class LayerVectors:
 
     def take(self, ids: np.ndarray | Sequence[int]) -> np.ndarray:
         """The vectors of occurrences ``ids`` (any order, repeats allowed), in the stored dtype."""
-        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        dim, dtype = self.files[0].dim, self.files[0].dtype
-        out = np.empty((len(ids), dim), dtype=dtype)
-        if not len(ids):
-            return out
-        if ids.min() < 0 or ids.max() >= len(self):
-            bad = int(ids[(ids < 0) | (ids >= len(self))][0])
-            raise IndexError(f"occurrence {bad} is outside the layer ({len(self)} vectors)")
-        file_of = np.searchsorted(self.starts, ids, side="right") - 1
-        order = np.argsort(file_of, kind="stable")
-        found, starts = np.unique(file_of[order], return_index=True)
-        ends = [*starts[1:].tolist(), len(order)]
-        for index, start, end in zip(found.tolist(), starts.tolist(), ends, strict=True):
-            chosen = order[start:end]
+        n = len(self)
+        ids = _checked(ids, n, f"occurrence {{}} is outside the layer ({n} vectors)")
+        first = self.files[0]
+        out = np.empty((len(ids), first.dim), dtype=first.dtype)
+        for index, chosen in _by_part(self.starts[:-1], ids):
             out[chosen] = self.files[index].take(ids[chosen] - self.starts[index])
         return out
+
+
+def _checked(values: np.ndarray | Sequence[int], n: int, message: str) -> np.ndarray:
+    """``values`` as int64, each in ``0 .. n-1``, else IndexError with ``message`` naming one."""
+    array = np.asarray(values, dtype=np.int64).reshape(-1)
+    outside = (array < 0) | (array >= n)
+    if outside.any():
+        raise IndexError(message.format(int(array[outside][0])))
+    return array
+
+
+def _by_part(starts: np.ndarray, positions: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """For each part that ``positions`` fall in (part ``p`` begins at ``starts[p]``; ``starts``
+    ascending), the part and the indices into ``positions`` of those in it.
+
+    >>> groups = _by_part(np.array([0, 10]), np.array([12, 3, 11]))
+    >>> [(part, chosen.tolist()) for part, chosen in groups]
+    [(0, [1]), (1, [0, 2])]
+    """
+    part_of = np.searchsorted(starts, positions, side="right") - 1
+    order = np.argsort(part_of, kind="stable")
+    parts, firsts = np.unique(part_of[order], return_index=True)
+    ends = [*firsts[1:].tolist(), len(order)][: len(firsts)]
+    for part, first, end in zip(parts.tolist(), firsts.tolist(), ends, strict=True):
+        yield part, order[first:end]
