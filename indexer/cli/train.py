@@ -11,6 +11,7 @@ import typer
 from tqdm import tqdm
 
 from indexer.train import EvalRecord, Preset, get_preset, resume_preset, train
+from indexer.train.config import DEFAULT_PRESET, PRESETS
 from indexer.train.outputs import format_record
 
 
@@ -19,7 +20,7 @@ def _print_record(record: EvalRecord) -> None:
 
 
 def _settings(out: Path, preset: str | None, resume: bool, overrides: dict[str, Any]) -> Preset:
-    base = resume_preset(out) if resume and preset is None else get_preset(preset or "tiny")
+    base = resume_preset(out) if resume and preset is None else get_preset(preset or DEFAULT_PRESET)
     given = {k: v for k, v in overrides.items() if v is not None}
     if "max_steps" in given and "epochs" not in given:
         given["epochs"] = None
@@ -37,8 +38,8 @@ def train_command(
     preset: Annotated[
         str | None,
         typer.Option(
-            help="tiny, small, medium, original, or a .toml preset file "
-            "(default: tiny; with --resume: the checkpoint's)."
+            help=f"{', '.join(PRESETS)}, or a .toml preset file "
+            f"(default: {DEFAULT_PRESET}; with --resume: the checkpoint's)."
         ),
     ] = None,
     max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,

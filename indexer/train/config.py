@@ -91,6 +91,9 @@ class Preset:
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
+#: The preset used when none is named (and the base of a preset file that names none).
+DEFAULT_PRESET = "tiny"
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
@@ -179,7 +182,7 @@ def load_preset_file(path: Path) -> Preset:
     unknown = sorted(set(data) - {"base", "description", "model", "train"})
     if unknown:
         raise ConfigError(f"unknown top-level key {unknown[0]!r}", path=path)
-    base_name = data.get("base", "tiny")
+    base_name = data.get("base", DEFAULT_PRESET)
     if base_name not in PRESETS:
         raise ConfigError(f"base must be one of {', '.join(PRESETS)}, got {base_name!r}", path=path)
     base = PRESETS[base_name]

@@ -17,7 +17,7 @@ from indexer.encoder.encoder import resolve_device
 from indexer.encoder.model import LstmState
 from indexer.errors import ConfigError
 from indexer.train.checkpoint import save_checkpoint
-from indexer.train.config import Preset, get_preset
+from indexer.train.config import DEFAULT_PRESET, Preset, get_preset
 from indexer.train.data import (
     epoch_order,
     rows_per_epoch,
@@ -63,7 +63,7 @@ class TrainResult:
 def train(
     corpus: str | Path,
     model_dir: str | Path,
-    preset: Preset | str = "tiny",
+    preset: Preset | str = DEFAULT_PRESET,
     *,
     heldout: str | Path | None = None,
     resume: bool = False,
