@@ -49,8 +49,8 @@ class SenseIndex:
         *,
         model: str | Path | None = None,
         device: str = options.DEVICE,
-        cache_shards: int = 32,
-        cache_vectors: int | str = "256M",
+        cache_shards: int = options.CACHE_SHARDS,
+        cache_vectors: int | str = options.CACHE_VECTORS,
     ) -> None:
         self.reader = reader
         self.rows = CorpusRows(reader, cache_shards)
@@ -65,8 +65,8 @@ class SenseIndex:
         *,
         model: str | Path | None = None,
         device: str = options.DEVICE,
-        cache_shards: int = 32,
-        cache_vectors: int | str = "256M",
+        cache_shards: int = options.CACHE_SHARDS,
+        cache_vectors: int | str = options.CACHE_VECTORS,
     ) -> SenseIndex:
         """Open a finished index directory.
 

@@ -15,3 +15,7 @@ SCOPE = "same-word"
 DEVICE = "cpu"
 #: Layers of a distance table when none are given.
 DISTANCE_LAYERS = (0, 1, 2)
+#: Shards whose sentence texts an open index keeps in memory.
+CACHE_SHARDS = 32
+#: Bytes of float32 vectors of recently searched words an open index keeps for the next query.
+CACHE_VECTORS = "256M"

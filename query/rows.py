@@ -17,6 +17,7 @@ import numpy as np
 
 from indexer.errors import QueryError
 from indexer.store.reader import IndexReader, SentenceRows
+from query import options
 from query.results import Occurrence
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class _SentenceShard:
 class CorpusRows:
     """Looks up :class:`Occurrence` records by occurrence id; keeps ``cache_shards`` shards."""
 
-    def __init__(self, reader: IndexReader, cache_shards: int = 32) -> None:
+    def __init__(self, reader: IndexReader, cache_shards: int = options.CACHE_SHARDS) -> None:
         self._reader = reader
         self._shards = list(reader.manifest.shards)
         self._starts = np.array([s.first_occurrence for s in self._shards], dtype=np.int64)
