@@ -75,10 +75,6 @@ def distance_table(
     >>> distance_table(items, {2: rows}).matrices[2].tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     """
-    if not items:
-        raise QueryError("give at least one occurrence or (sentence, word) pair")
-    if not vectors:
-        raise QueryError("give at least one layer")
     matrices = {}
     for layer, rows in vectors.items():
         if len(rows) != len(items):
