@@ -158,7 +158,7 @@ def build_index(out: Path, args: argparse.Namespace) -> float:
     return seconds
 
 
-def exact_top_k(matrix: np.ndarray, queries: np.ndarray, own: np.ndarray, k: int) -> np.ndarray:
+def exact_top_k(matrix: Any, queries: np.ndarray, own: np.ndarray, k: int) -> np.ndarray:
     """The k-th smallest exact cosine distance of each query over every other row."""
     q = unit_rows(queries)
     best = np.full((len(q), k), np.inf, dtype=np.float32)
@@ -208,7 +208,7 @@ def measure(path: Path, args: argparse.Namespace) -> None:
     sweep, _ = timed(lambda: idx.neighbors(WORD, layer=LAYER, k=args.k, limit=100))
     print(f"same-word all-mentions sweep (100 queries x {len(ids):,}): {sweep:.0f} ms")
 
-    matrix = idx.reader.matrix(LAYER)
+    matrix = idx.reader.vectors(LAYER)
     sample = np.sort(rng.choice(len(matrix), size=args.recall_queries, replace=False))
     kth = exact_top_k(matrix, np.asarray(matrix[sample]), sample, args.k)
     idx.neighbors(occurrence=int(sample[0]), layer=LAYER, k=args.k, scope="all")

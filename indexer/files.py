@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+
+import numpy as np
 
 if TYPE_CHECKING:
     from hashlib import _Hash
@@ -132,3 +135,15 @@ def sha256_file(path: Path, hasher: _Hash | None = None) -> str:
         while block := handle.read(_BLOCK):
             digest.update(block)
     return digest.hexdigest()
+
+
+def release_mapped(array: np.ndarray) -> None:
+    """Drop the pages of a memory-mapped ``array`` (a view of an ``mmap``, as ``np.memmap``
+    and ``np.load(..., mmap_mode="r")`` give) from this process's resident memory; they stay in
+    the page cache. Other arrays: nothing to do."""
+    base: object = array
+    while isinstance(base, np.ndarray):
+        base = base.base
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if isinstance(base, mmap.mmap) and advice is not None:
+        base.madvise(advice)

@@ -10,6 +10,19 @@ from indexer.errors import IndexStateError
 
 #: The element types stored vectors can have, by the name settings and the manifest use.
 VECTOR_DTYPES: dict[str, type[np.floating]] = {"float16": np.float16, "float32": np.float32}
+#: The types a build can store: the float types, and ``int8`` codes with a per-dimension scale
+#: and offset (``indexer.store.quantize``).
+STORED_DTYPES: dict[str, type[np.number]] = {**VECTOR_DTYPES, "int8": np.int8}
+
+
+def encoded_dtype(dtype: str) -> str:
+    """The float type vectors stored as ``dtype`` are encoded in (int8 codes are made from
+    float32 vectors).
+
+    >>> encoded_dtype("int8"), encoded_dtype("float16")
+    ('float32', 'float16')
+    """
+    return "float32" if dtype == "int8" else dtype
 
 
 def unit_rows(vectors: np.ndarray, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""Scope ``all``: each layer's FAISS index (FAISS imported on first use), and its candidates
-re-ranked by exact cosine on the stored vectors."""
+"""Scope ``all``: each segment's FAISS index of the layer (FAISS imported on first use), and
+their candidates re-ranked together by exact cosine on the stored vectors."""
 
 from __future__ import annotations
 
@@ -14,35 +14,47 @@ from query.search import Candidates, search_exact
 
 
 class ApproximateSearch:
-    """Searches every occurrence of a stored layer; keeps the FAISS indexes it loads."""
+    """Searches every occurrence of a stored layer through each segment's FAISS index; keeps
+    the indexes it loads."""
 
     def __init__(self, reader: IndexReader) -> None:
         self._reader = reader
-        self._indexes: dict[int, Any] = {}
+        self._indexes: dict[int, list[tuple[int, Any]]] = {}
 
-    def index(self, layer: int) -> Any:
-        """The FAISS index of ``layer``, memory-mapped where FAISS can, checked to hold every
-        occurrence."""
-        index = self._indexes.get(layer)
-        if index is not None:
-            return index
-        path = self._reader.index_file(layer)
-        if path is None:
+    def lossy(self, layer: int) -> bool:
+        """Whether a segment's index of ``layer`` ranks by lossy codes (then more candidates
+        are re-ranked by default: ``rerank_candidates``)."""
+        from indexer.index.plan import IndexPlan
+
+        files = self._reader.index_files(layer) or []
+        return any(IndexPlan.from_dict(dict(part.plan)).lossy for part in files)
+
+    def indexes(self, layer: int) -> list[tuple[int, Any]]:
+        """Each segment's FAISS index of ``layer`` with the segment's first occurrence,
+        memory-mapped where FAISS can, checked to hold the segment's occurrences."""
+        found = self._indexes.get(layer)
+        if found is not None:
+            return found
+        files = self._reader.index_files(layer)
+        if files is None:
             raise QueryError(
                 f"layer {layer} has no FAISS index; use scope 'same-word', or rebuild the index"
             )
         from indexer.index import load_index
 
-        index = load_index(path, mmap=True)
-        n, dim = self._reader.n_occurrences, self._reader.manifest.dim
-        if index.ntotal != n or index.d != dim:
-            raise IndexStateError(
-                f"FAISS index holds {index.ntotal} vectors of dimension {index.d}, expected "
-                f"{n} of {dim}; the index is damaged",
-                path=path,
-            )
-        self._indexes[layer] = index
-        return index
+        dim = self._reader.manifest.dim
+        found = []
+        for part in files:
+            index = load_index(part.path, mmap=True)
+            if index.ntotal != part.n or index.d != dim:
+                raise IndexStateError(
+                    f"FAISS index holds {index.ntotal} vectors of dimension {index.d}, expected "
+                    f"{part.n} of {dim}; the index is damaged",
+                    path=part.path,
+                )
+            found.append((part.first, index))
+        self._indexes[layer] = found
+        return found
 
     def search(
         self,
@@ -52,16 +64,20 @@ class ApproximateSearch:
         exclude: list[int | None],
         candidates: int,
     ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per query row, the ``k`` nearest of ``candidates`` FAISS candidates (``exclude[i]``
-        left out of row ``i``'s), re-ranked by exact cosine."""
-        index = self.index(layer)
-        wanted = min(max(candidates, k) + 1, self._reader.n_occurrences)
-        _, labels = index.search(unit_rows(vectors), wanted)
-        labels = labels.astype(np.int64)
-        pool_ids = np.unique(labels[labels >= 0])
-        pool = Candidates.of(pool_ids, self._reader.matrix(layer)[pool_ids])
-        found = []
-        for i, row in enumerate(labels):
+        """Per query row, the ``k`` nearest of the ``candidates`` best FAISS candidates of each
+        segment (``exclude[i]`` left out of row ``i``'s), re-ranked by exact cosine."""
+        queries = unit_rows(vectors)
+        labels = []
+        for first, index in self.indexes(layer):
+            wanted = min(max(candidates, k) + 1, int(index.ntotal))
+            _, found = index.search(queries, wanted)
+            found = found.astype(np.int64)
+            labels.append(np.where(found >= 0, found + first, -1))
+        every = np.concatenate(labels, axis=1)
+        pool_ids = np.unique(every[every >= 0])
+        pool = Candidates.of(pool_ids, self._reader.vectors(layer).take(pool_ids))
+        results = []
+        for i, row in enumerate(every):
             rows = np.searchsorted(pool_ids, np.unique(row[row >= 0]))
-            found.extend(search_exact(vectors[i : i + 1], pool.take(rows), k, [exclude[i]]))
-        return found
+            results.extend(search_exact(vectors[i : i + 1], pool.take(rows), k, [exclude[i]]))
+        return results

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 class SenseIndex:
     """Read side of an index directory written by ``indexer build``.
 
-    Opening reads the manifest only; the lexicon and the vector matrices are memory-mapped on
+    Opening reads the manifest only; the lexicons and the vector files are memory-mapped on
     first use, FAISS is imported for ``scope="all"`` only, and the model (torch) is loaded for
     context sentences only.
     """
@@ -113,9 +113,9 @@ class SenseIndex:
     def vectors(self, occurrence_ids: Sequence[int] | np.ndarray, layer: int) -> np.ndarray:
         """(n, dim) float32 stored vectors of ``occurrence_ids`` on ``layer``."""
         ids = np.asarray(occurrence_ids, dtype=np.int64).reshape(-1)
-        matrix = self.reader.matrix(layer)
+        vectors = self.reader.vectors(layer)
         self.rows.check_ids(ids)
-        return np.asarray(matrix[ids], dtype=np.float32)
+        return np.asarray(vectors.take(ids), dtype=np.float32)
 
     def neighbors(
         self,
@@ -137,8 +137,8 @@ class SenseIndex:
         of ``word`` (None: all) is searched from in turn. A stored query occurrence is never
         its own neighbour. ``scope="same-word"`` searches exactly among the occurrences of
         the word; ``scope="all"`` searches every occurrence through the layer's FAISS index
-        and re-ranks its ``candidates`` (default ``max(4k, 40)``: ``rerank_candidates``) by
-        exact cosine.
+        and re-ranks its ``candidates`` (default ``max(4k, 40)``, and for an index of compact
+        codes ``max(100k, 1000)``: ``rerank_candidates``) by exact cosine.
         """
         check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
@@ -153,7 +153,10 @@ class SenseIndex:
         if scope == "same-word":
             found = search_exact(vectors, self.word_block(word, layer), k, exclude)
         else:
-            wanted = _positive("candidates", candidates) if candidates else rerank_candidates(k)
+            if candidates:
+                wanted = _positive("candidates", candidates)
+            else:
+                wanted = rerank_candidates(k, lossy=self.approximate.lossy(layer))
             found = self.approximate.search(layer, vectors, k, exclude, wanted)
         return Neighbors(
             word=word,
@@ -219,7 +222,7 @@ class SenseIndex:
 
         def make() -> Candidates:
             ids = self.occurrence_ids(word)
-            return Candidates.of(ids, self.reader.matrix(layer)[ids])
+            return Candidates.of(ids, self.reader.vectors(layer).take(ids))
 
         return self.blocks.get((word, layer), make)
 

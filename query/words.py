@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from indexer.errors import QueryError
-from indexer.store.lexicon import Lexicon
+from indexer.store.lexicon import Lexicons
 
 
 def closest_words(word: str, vocabulary: Iterable[str], n: int = 5) -> list[str]:
@@ -42,7 +42,7 @@ def closest_words(word: str, vocabulary: Iterable[str], n: int = 5) -> list[str]
     return (sorted(case_variants) + matches)[:n]
 
 
-def word_occurrences(lexicon: Lexicon, word: str) -> np.ndarray:
+def word_occurrences(lexicon: Lexicons, word: str) -> np.ndarray:
     """The ascending occurrence ids of ``word``; an unknown word names the closest ones."""
     if word in lexicon:
         return lexicon.occurrences(word)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, TypeVar, cast
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, write_manifest
 from indexer.store.shard_writer import ShardWriter
 from indexer.store.shards import ShardMeta
-from indexer.vectors import VECTOR_DTYPES
+from indexer.vectors import VECTOR_DTYPES, encoded_dtype
 
 T = TypeVar("T")
 _POLL_SECONDS = 0.1
@@ -66,7 +66,8 @@ class ShardCommitter:
         self._manifest = manifest
         self._pending = pending
         shape = (len(manifest.layers), chunk_rows, manifest.dim)
-        self._free = [np.empty(shape, VECTOR_DTYPES[manifest.dtype]) for _ in range(pending + 1)]
+        floats = VECTOR_DTYPES[encoded_dtype(manifest.dtype)]
+        self._free = [np.empty(shape, floats) for _ in range(pending + 1)]
         self._in_flight: collections.deque[tuple[int, np.ndarray, list[Future[None]]]] = (
             collections.deque()
         )
@@ -77,11 +78,6 @@ class ShardCommitter:
         self._error: BaseException | None = None
         self._shard: ShardWriter | None = None
         self._shard_jobs: list[Future[None]] = []
-        self._matrices: dict[int, BinaryIO] = {}
-        for layer in manifest.layers:
-            path = layout.matrix(layer, manifest.dtype)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._matrices[layer] = path.open("ab")
         self._commits: queue.Queue[tuple[ShardWriter, ShardMeta, list[Future[None]]] | None] = (
             queue.Queue()
         )
@@ -122,7 +118,7 @@ class ShardCommitter:
         self._shard, self._shard_jobs = None, []
 
     def close(self) -> None:
-        """Write what was handed over, stop, close the matrices; re-raise a write error."""
+        """Write what was handed over, stop; re-raise a write error."""
         try:
             while self._in_flight:
                 self._settle_oldest()
@@ -135,19 +131,37 @@ class ShardCommitter:
             writer.shutdown(wait=True)
         if self._shard is not None:
             self._shard.abort()
-        for handle in self._matrices.values():
-            handle.close()
         self._raise_error()
 
     def _new_shard(self, chunk: VectorChunk) -> ShardWriter:
         manifest = self._manifest
+        if manifest.dtype != "int8":
+            return ShardWriter(
+                self._layout,
+                chunk.index,
+                chunk.first_occurrence,
+                manifest.dim,
+                manifest.dtype,
+                manifest.layers,
+            )
+        from indexer.store.quantize import Int8Scale
+
+        if manifest.int8 is None:
+            # Fixed by the first chunk of the first shard: the same on a rerun, and recorded
+            # with the first shard's commit.
+            manifest.int8 = {
+                layer: Int8Scale.fit(chunk.buffer[i, : chunk.n]).to_dict()
+                for i, layer in enumerate(manifest.layers)
+            }
+        scales = {layer: Int8Scale.from_dict(manifest.int8[layer]) for layer in manifest.layers}
         return ShardWriter(
             self._layout,
             chunk.index,
             chunk.first_occurrence,
             manifest.dim,
             manifest.dtype,
-            self._matrices,
+            manifest.layers,
+            scales,
         )
 
     def _settle_oldest(self) -> None:

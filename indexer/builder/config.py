@@ -21,7 +21,7 @@ from indexer.layers import parse_layers
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.summary import LayerIndexInfo
-from indexer.vectors import VECTOR_DTYPES
+from indexer.vectors import STORED_DTYPES
 
 #: The stored vectors' element type when none is asked for.
 DEFAULT_DTYPE = "float16"
@@ -35,7 +35,8 @@ class BuildConfig:
     - ``layers``: output layers to store and index; None is every layer of the model.
     - ``format``, ``errors``, ``max_sentence_tokens``, ``long_sentences``: how the corpus is read
       (see :class:`indexer.corpus.ReaderConfig`).
-    - ``dtype``: stored vector precision; the FAISS indexes always work in float32.
+    - ``dtype``: stored vector precision (``float16``, ``float32``, or ``int8`` codes with a
+      per-dimension scale and offset); the FAISS indexes always work in float32.
     - ``index``, ``max_index_memory``: the FAISS index per layer (see ``IndexConfig``).
     - ``state``: biLSTM state policy (``warm``, ``zero`` or ``carry``).
     - ``batch_tokens``: padded tokens per encoder batch; ``carry_batch_size``: sentences per
@@ -44,7 +45,8 @@ class BuildConfig:
       after this many; under ``carry`` also at a multiple of ``carry_batch_size`` sentences).
     - ``resume``: require an interrupted build to continue; ``overwrite``: delete an existing
       index in ``out`` first. With neither, an interrupted build with the same settings resumes
-      and one with other settings is refused.
+      and one with other settings is refused. ``append``: add the corpus to the finished
+      index in ``out`` as a new segment (same settings; nothing already there is re-encoded).
     - ``progress``: a bar on a terminal, else a line every ``progress_interval`` seconds.
     """
 
@@ -65,6 +67,7 @@ class BuildConfig:
     shard_rows: int = 65536
     resume: bool = False
     overwrite: bool = False
+    append: bool = False
     progress: bool = False
     progress_interval: float = 30.0
     index_options: Mapping[str, Any] = field(default_factory=dict)
@@ -76,7 +79,7 @@ class BuildConfig:
             if not layers or min(layers) < 0:
                 raise ConfigError(f"layers must be non-negative integers, got {self.layers}")
         object.__setattr__(self, "max_index_memory", parse_size(self.max_index_memory))
-        check_choice("dtype", self.dtype, VECTOR_DTYPES)
+        check_choice("dtype", self.dtype, STORED_DTYPES)
         check_choice("state", self.state, STATE_POLICIES)
         for name in ("batch_tokens", "carry_batch_size", "shard_rows"):
             if getattr(self, name) < 1:
@@ -85,6 +88,8 @@ class BuildConfig:
             raise ConfigError(f"progress_interval must be positive, got {self.progress_interval}")
         if self.resume and self.overwrite:
             raise ConfigError("--resume and --overwrite exclude each other; choose one")
+        if self.append and self.overwrite:
+            raise ConfigError("--append and --overwrite exclude each other; choose one")
         self.reader_config()
         self.index_config()
 

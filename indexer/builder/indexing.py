@@ -1,11 +1,15 @@
-"""The stages after the stream: the lexicon, then one FAISS index per layer with its recall."""
+"""The stages after the stream: each segment's lexicon, then its FAISS index of each layer with
+its recall."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from indexer.builder.progress import Progress
 from indexer.index import (
@@ -19,26 +23,61 @@ from indexer.index import (
 )
 from indexer.index.flat import write_flat_index
 from indexer.store.files import file_record
+from indexer.store.layer_vectors import LayerVectors
 from indexer.store.layout import IndexLayout
-from indexer.store.lexicon import build_lexicon
+from indexer.store.lexicon import build_lexicon, read_lexicon_tokens
 from indexer.store.manifest import Manifest, write_manifest
-from indexer.store.reader import open_matrix
+from indexer.store.reader import layer_vectors
 from indexer.store.records import IndexRecord, RecallRecord
 
 logger = logging.getLogger(__name__)
 
 
-def lexicon_stage(layout: IndexLayout, manifest: Manifest, progress: Progress) -> None:
-    """Build the lexicon unless the manifest records it; record it."""
-    if manifest.lexicon is not None:
+#: Where a stage records its progress: by default the manifest is written after each step, so
+#: that a killed build resumes after it.
+Save = Callable[[IndexLayout, Manifest], None]
+
+
+def lexicon_stage(
+    layout: IndexLayout, manifest: Manifest, progress: Progress, save: Save = write_manifest
+) -> None:
+    """Build the lexicon of each segment that has none; record it, and the directory's count of
+    token types."""
+    pending = [p for p, segment in enumerate(manifest.segments) if segment.lexicon is None]
+    if not pending:
         return
-    progress.note("building the lexicon")
     started = time.perf_counter()
-    shard_paths = [layout.occurrences_part(shard.index) for shard in manifest.shards]
-    manifest.lexicon = build_lexicon(layout, shard_paths, manifest.n_occurrences)
-    manifest.counts["types"] = manifest.lexicon.types
-    manifest.timings["lexicon_s"] = round(time.perf_counter() - started, 3)
-    write_manifest(layout, manifest)
+    for position in pending:
+        segment = manifest.segments[position]
+        progress.note(_segment_note(manifest, position, "building the lexicon"))
+        shards = manifest.segment_shards(position)
+        first, end = manifest.segment_range(position)
+        paths = [layout.occurrences_part(shard.index) for shard in shards]
+        record = build_lexicon(layout, segment.id, paths, end - first)
+        manifest.segments[position] = dataclasses.replace(segment, lexicon=record)
+    manifest.types = count_types(layout, manifest)
+    manifest.timings["lexicon_s"] = round(
+        manifest.timings.get("lexicon_s", 0.0) + time.perf_counter() - started, 3
+    )
+    save(layout, manifest)
+
+
+def count_types(layout: IndexLayout, manifest: Manifest) -> int:
+    """Distinct tokens over every segment's lexicon."""
+    if len(manifest.segments) == 1:
+        lexicon = manifest.segments[0].lexicon
+        return 0 if lexicon is None else lexicon.types
+    tokens: set[str] = set()
+    for segment in manifest.segments:
+        tokens.update(read_lexicon_tokens(layout, segment.id))
+    return len(tokens)
+
+
+def _segment_note(manifest: Manifest, position: int, what: str) -> str:
+    """``what``, naming the segment when there are several."""
+    if len(manifest.segments) == 1:
+        return what
+    return f"segment {manifest.segments[position].id}: {what}"
 
 
 #: Most layers whose Flat index files are written at the same time (one thread each).
@@ -46,71 +85,117 @@ MAX_FLAT_WRITERS = 4
 
 
 def index_stage(
-    layout: IndexLayout, manifest: Manifest, config: IndexConfig, progress: Progress
+    layout: IndexLayout,
+    manifest: Manifest,
+    config: IndexConfig,
+    progress: Progress,
+    save: Save = write_manifest,
 ) -> None:
-    """Build, measure and save each layer's index that the manifest does not record yet.
+    """Build, measure and save each segment's index of each layer that the manifest does not
+    record yet.
 
-    Flat indexes are written straight from the matrices, the layers side by side on threads
-    (the work is reading, normalizing, hashing and writing, which run outside the GIL); other
-    indexes are built one layer at a time, FAISS using every core for each.
+    Flat indexes are written straight from the stored vectors, the layers side by side on
+    threads (the work is reading, normalizing, hashing and writing, which run outside the
+    GIL); other indexes are built one layer at a time, FAISS using every core for each.
     """
-    pending = [layer for layer in manifest.layers if layer not in manifest.indexes]
-    if not pending:
-        return
-    plan = plan_index(manifest.n_occurrences, manifest.dim, config)
+    for position in range(len(manifest.segments)):
+        pending = [
+            layer for layer in manifest.layers if layer not in manifest.segments[position].indexes
+        ]
+        if pending:
+            _index_segment(layout, manifest, position, pending, config, progress, save)
+
+
+def _index_segment(
+    layout: IndexLayout,
+    manifest: Manifest,
+    position: int,
+    pending: list[int],
+    config: IndexConfig,
+    progress: Progress,
+    save: Save,
+) -> None:
+    first, end = manifest.segment_range(position)
+    plan = plan_index(end - first, manifest.dim, config)
+    shards = manifest.segment_shards(position)
+    segment = manifest.segments[position].id
     if plan.family != "flat":
         for layer in pending:
-            _build_layer(layout, manifest, layer, plan, config, progress)
+            vectors = layer_vectors(layout, manifest, layer, shards)
+            _build_layer(layout, manifest, position, layer, vectors, plan, config, progress)
+            save(layout, manifest)
         return
     names = ", ".join(map(str, pending))
-    progress.note(f"layers {names}: writing {plan.factory} indexes ({plan.reason})")
+    note = f"layers {names}: writing {plan.factory} indexes ({plan.reason})"
+    progress.note(_segment_note(manifest, position, note))
     workers = max(1, min(len(pending), os.cpu_count() or 1, MAX_FLAT_WRITERS))
     with ThreadPoolExecutor(workers, thread_name_prefix="flat-index") as pool:
         jobs = [
-            (layer, pool.submit(_write_flat_layer, layout, manifest, layer)) for layer in pending
+            (
+                layer,
+                pool.submit(
+                    _write_flat_layer,
+                    layer_vectors(layout, manifest, layer, shards),
+                    layout.index(segment, layer),
+                ),
+            )
+            for layer in pending
         ]
         for layer, job in jobs:
             record, seconds = job.result()
             recall = _exact_recall(plan, config)
-            _record(layout, manifest, layer, record, plan, recall, seconds, 0.0, progress)
+            _record(layout, manifest, position, layer, record, plan, recall, seconds, 0.0, progress)
+            save(layout, manifest)
 
 
-def _write_flat_layer(
-    layout: IndexLayout, manifest: Manifest, layer: int
-) -> tuple[dict[str, int | str], float]:
+def _write_flat_layer(vectors: LayerVectors, path: Path) -> tuple[dict[str, int | str], float]:
     started = time.perf_counter()
-    record = write_flat_index(open_matrix(layout, manifest, layer), layout.index(layer))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = write_flat_index(vectors, path)
     return record, time.perf_counter() - started
 
 
 def _build_layer(
     layout: IndexLayout,
     manifest: Manifest,
+    position: int,
     layer: int,
+    vectors: LayerVectors,
     plan: IndexPlan,
     config: IndexConfig,
     progress: Progress,
 ) -> None:
-    matrix = open_matrix(layout, manifest, layer)
-    progress.note(f"layer {layer}: building {plan.factory} ({plan.reason})")
+    note = f"layer {layer}: building {plan.factory} ({plan.reason})"
+    progress.note(_segment_note(manifest, position, note))
     started = time.perf_counter()
-    index = build_index(matrix, plan, config, progress=progress.bars)
+    index = build_index(vectors, plan, config, progress=progress.bars)
     built = time.perf_counter()
-    recall = measure_recall(index, matrix, config)
+    recall = measure_recall(index, vectors, config, lossy=plan.lossy)
     measured = time.perf_counter()
-    path = layout.index(layer)
+    path = layout.index(manifest.segments[position].id, layer)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_index(index, path)
-    del index, matrix
+    del index
+    vectors.release()
     record = file_record(path)
     _record(
-        layout, manifest, layer, record, plan, recall, built - started, measured - built, progress
+        layout,
+        manifest,
+        position,
+        layer,
+        record,
+        plan,
+        recall,
+        built - started,
+        measured - built,
+        progress,
     )
 
 
 def _record(
     layout: IndexLayout,
     manifest: Manifest,
+    position: int,
     layer: int,
     record: dict[str, int | str],
     plan: IndexPlan,
@@ -119,9 +204,10 @@ def _record(
     recall_s: float,
     progress: Progress,
 ) -> None:
-    """Enter a layer's saved index in the manifest (written at once) and report it."""
-    manifest.indexes[layer] = IndexRecord(
-        path=layout.relative(layout.index(layer)),
+    """Enter a segment's saved index of a layer in the manifest; report it."""
+    segment = manifest.segments[position]
+    entry = IndexRecord(
+        path=layout.relative(layout.index(segment.id, layer)),
         bytes=int(record["bytes"]),
         sha256=str(record["sha256"]),
         plan=plan.to_dict(),
@@ -129,11 +215,15 @@ def _record(
         build_s=round(build_s, 3),
         recall_s=round(recall_s, 3),
     )
-    write_manifest(layout, manifest)
-    progress.note(
+    indexes = {**segment.indexes, layer: entry}
+    manifest.segments[position] = dataclasses.replace(
+        segment, indexes=dict(sorted(indexes.items()))
+    )
+    note = (
         f"layer {layer}: {plan.factory}, recall@{recall.k} {recall.recall_at_k:.3f} "
         f"in {build_s:.1f} s"
     )
+    progress.note(_segment_note(manifest, position, note))
 
 
 def _exact_recall(plan: IndexPlan, config: IndexConfig) -> RecallReport:

@@ -21,9 +21,10 @@ from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, now, write_manifest
-from indexer.store.records import ModelSettings, RunRecord, Settings
+from indexer.store.records import CorpusRecord, ModelSettings, RunRecord, SegmentRecord, Settings
 from indexer.store.shards import load_state
 from indexer.store.summary import IndexInfo
+from indexer.vectors import encoded_dtype
 
 EncoderLoader = Callable[[BuildConfig], BuildEncoder]
 
@@ -77,13 +78,9 @@ def configure(config: BuildConfig | None, options: Mapping[str, Any]) -> BuildCo
 
 
 def settings_block(
-    config: BuildConfig,
-    encoder: BuildEncoder,
-    reader_format: str,
-    layers: tuple[int, ...],
-    corpus_fingerprint: str,
+    config: BuildConfig, encoder: BuildEncoder, reader_format: str, layers: tuple[int, ...]
 ) -> Settings:
-    """The settings a rerun must match to reuse the directory's shards."""
+    """The settings a rerun, or an appended corpus, must match to share the directory."""
     reader = dataclasses.asdict(config.reader_config())
     reader["format"] = reader_format
     return Settings(
@@ -92,7 +89,6 @@ def settings_block(
         layers=tuple(layers),
         dtype=config.dtype,
         reader=reader,
-        corpus_fingerprint=corpus_fingerprint,
         shard_rows=config.shard_rows,
         carry_batch_size=config.carry_batch_size if config.state == "carry" else None,
         index=dataclasses.asdict(config.index_config()),
@@ -116,10 +112,24 @@ def run_build(
     with open_corpus(corpus, config.reader_config()) as reader:
         encoder = (load_encoder or load_model)(config)
         layers = resolve_layers(config.layers, encoder.num_layers)
-        settings = settings_block(config, encoder, reader.format, layers, fingerprint(corpus))
+        settings = settings_block(config, encoder, reader.format, layers)
+        corpus_record = CorpusRecord(
+            path=str(corpus),
+            format=reader.format,
+            bytes=reader.total_bytes,
+            fingerprint=fingerprint(corpus),
+            first_shard=0,
+        )
         with exclusive(layout):
             existing = None if config.overwrite else read_existing(layout)
-            start = decide_start(existing, settings, resume=config.resume, where=str(layout.root))
+            start = decide_start(
+                existing,
+                settings,
+                corpus_record.fingerprint,
+                resume=config.resume,
+                append=config.append,
+                where=str(layout.root),
+            )
             if start == "done" and existing is not None:
                 return make_report(layout, existing, started, 0, len(existing.shards), done=True)
             if existing is None:
@@ -127,16 +137,16 @@ def run_build(
                 manifest = Manifest(
                     settings=settings,
                     model={"name": model_name(config), **encoder.describe()},
-                    corpus={
-                        "path": str(corpus),
-                        "format": reader.format,
-                        "bytes": reader.total_bytes,
-                    },
+                    corpora=[corpus_record],
+                    segments=[SegmentRecord(id=0, first_shard=0)],
                 )
                 write_manifest(layout, manifest)
             else:
                 manifest = existing
                 discard_uncommitted(layout, manifest)
+                if start == "append":
+                    add_corpus(manifest, corpus_record)
+                    write_manifest(layout, manifest)
             resumed_from = len(manifest.shards)
             manifest.runs.append(
                 RunRecord(
@@ -145,7 +155,7 @@ def run_build(
             )
             try:
                 encoded = 0
-                if not manifest.corpus_done:
+                if not manifest.corpora[-1].done:
                     encoded = _stream(reader, encoder, layout, manifest, config, progress)
                 del encoder  # the stages below need no model: free it and its token cache
                 release_free_memory()
@@ -163,6 +173,16 @@ def run_build(
     return make_report(layout, manifest, started, encoded, resumed_from)
 
 
+def add_corpus(manifest: Manifest, corpus: CorpusRecord) -> None:
+    """Enter ``corpus`` in a finished manifest as the next corpus, in a new segment that starts
+    after the committed shards."""
+    first_shard = len(manifest.shards)
+    manifest.corpora.append(dataclasses.replace(corpus, first_shard=first_shard))
+    next_id = max(segment.id for segment in manifest.segments) + 1
+    manifest.segments.append(SegmentRecord(id=next_id, first_shard=first_shard))
+    manifest.complete = False
+
+
 def _stream(
     reader: CorpusReader,
     encoder: BuildEncoder,
@@ -175,9 +195,11 @@ def _stream(
     carry = config.state == "carry"
     if carry and manifest.shards:
         encoder.import_state(load_state(layout, manifest.shards[-1]))
+    corpus = manifest.corpora[-1]
+    corpus_first_sentence, _ = manifest.shard_start(corpus.first_shard)
     plan = StreamPlan(
         layers=manifest.layers,
-        dtype=manifest.dtype,
+        dtype=encoded_dtype(manifest.dtype),
         shard_rows=config.shard_rows,
         batch_tokens=config.batch_tokens,
         carry_batch_size=config.carry_batch_size,
@@ -185,6 +207,7 @@ def _stream(
         first_shard=len(manifest.shards),
         first_sentence=manifest.n_sentences,
         first_occurrence=manifest.n_occurrences,
+        skip_sentences=manifest.n_sentences - corpus_first_sentence,
     )
     started = time.perf_counter()
     # On the CPU, chunks are written while the encoder waits (see ShardCommitter); a GPU
@@ -200,14 +223,15 @@ def _stream(
     committer.close()
     stats = reader.stats
     if stats.sentences == 0:
-        raise CorpusError(
-            f"no sentence to index; input counts: {stats}", path=manifest.corpus["path"]
-        )
-    manifest.corpus_done = True
-    manifest.counts.update(
-        sentences=stats.sentences, tokens=stats.tokens, documents=counts.documents
+        raise CorpusError(f"no sentence to index; input counts: {stats}", path=corpus.path)
+    manifest.corpora[-1] = dataclasses.replace(
+        corpus,
+        done=True,
+        sentences=stats.sentences,
+        tokens=stats.tokens,
+        documents=counts.documents,
+        reader_stats=dataclasses.asdict(stats),
     )
-    manifest.reader_stats = dataclasses.asdict(stats)
     elapsed = time.perf_counter() - started
     manifest.timings["encode_s"] = round(manifest.timings.get("encode_s", 0.0) + elapsed, 3)
     write_manifest(layout, manifest)

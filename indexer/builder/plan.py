@@ -91,35 +91,101 @@ def _short(value: Any) -> str:
     return text if len(text) <= 24 else text[:21] + "..."
 
 
-Start = Literal["fresh", "resume", "done"]
+Start = Literal["fresh", "resume", "done", "append"]
+
+
+def comparable(settings: Settings, *, append: bool) -> dict[str, Any]:
+    """The settings as compared with another run's: all of them, but for an appended corpus
+    not the format detected from the first corpus."""
+    data = settings.to_dict()
+    if append:
+        data["reader"] = {k: v for k, v in data["reader"].items() if k != "format"}
+    return data
 
 
 def decide_start(
-    existing: Manifest | None, settings: Settings, *, resume: bool, where: str
+    existing: Manifest | None,
+    settings: Settings,
+    corpus_fingerprint: str,
+    *,
+    resume: bool,
+    where: str,
+    append: bool = False,
 ) -> Start:
     """What to do with an output directory, given its manifest (None when it has none).
 
-    ``fresh``: nothing there, start from the first shard; ``resume``: same settings, continue
-    after the last committed shard; ``done``: same settings and already complete. Other
-    settings, or ``resume`` asked for with nothing to resume, raise :class:`IndexStateError`.
+    ``fresh``: nothing there, start from the first shard; ``resume``: same settings and corpus,
+    continue after the last committed shard (of the build, or of an unfinished append);
+    ``done``: same settings and corpus, already complete (for ``append``: the corpus is
+    already the last one appended); ``append``: a finished index with the same settings, to
+    which the corpus is added as a new segment. Anything else raises
+    :class:`IndexStateError` saying why.
     """
     if existing is None:
+        if append:
+            raise IndexStateError(
+                "holds no index to append to; build one first (without --append)", path=where
+            )
         if resume:
             raise IndexStateError("there is no build to resume here", path=where)
         return "fresh"
-    changes = settings_changes(existing.settings.to_dict(), settings.to_dict())
+    changes = settings_changes(
+        comparable(existing.settings, append=append), comparable(settings, append=append)
+    )
+    first, last = existing.corpora[0], existing.corpora[-1]
+    piped = corpus_fingerprint in UNREPEATABLE
+    if append:
+        return _decide_append(existing, changes, corpus_fingerprint, piped, where)
+    if corpus_fingerprint != first.fingerprint:
+        changes.append(
+            f"corpus_fingerprint: {_short(first.fingerprint)} -> {_short(corpus_fingerprint)}"
+        )
     if changes:
         raise IndexStateError(
             "holds an index built with other settings ("
             + "; ".join(changes)
-            + "); rerun with --overwrite to replace it, or choose another --out",
+            + "); rerun with --overwrite to replace it, --append to add a corpus to it, or "
+            "choose another --out",
             path=where,
         )
-    piped = existing.settings.corpus_fingerprint in UNREPEATABLE
-    if piped and (existing.complete or not existing.corpus_done):
+    if len(existing.corpora) > 1 and not existing.complete:
+        raise IndexStateError(
+            f"the append of {last.path} is not finished; run `indexer build {last.path} "
+            f"--out {where} --append` again to finish it",
+            path=where,
+        )
+    if piped and (existing.complete or not first.done):
         raise IndexStateError(
             "holds an index built from a pipe, whose input cannot be compared with this one or "
             "read again; rerun with --overwrite, or choose another --out",
             path=where,
         )
     return "done" if existing.complete else "resume"
+
+
+def _decide_append(
+    existing: Manifest, changes: list[str], corpus_fingerprint: str, piped: bool, where: str
+) -> Start:
+    last = existing.corpora[-1]
+    if piped:
+        raise IndexStateError(
+            "--append needs a corpus file: a pipe cannot be read again to resume an "
+            "interrupted append",
+            path=where,
+        )
+    if changes:
+        raise IndexStateError(
+            "holds an index built with other settings, so the corpus cannot be appended ("
+            + "; ".join(changes)
+            + "); append with the settings of the index, or choose another --out",
+            path=where,
+        )
+    same = corpus_fingerprint == last.fingerprint
+    if not existing.complete:
+        if same and len(existing.corpora) > 1:
+            return "resume"
+        what = "build" if len(existing.corpora) == 1 else f"append of {last.path}"
+        raise IndexStateError(
+            f"the {what} is not finished; finish it first (run its command again)", path=where
+        )
+    return "done" if same else "append"

@@ -58,7 +58,11 @@ class SentenceSource(Protocol):
 
 @dataclass(frozen=True)
 class StreamPlan:
-    """Where the stream starts (after the committed shards) and how it is cut and encoded."""
+    """Where the stream starts (after the committed shards) and how it is cut and encoded.
+
+    ``skip_sentences`` are the corpus's sentences already committed (read again, not encoded);
+    ``first_sentence`` and ``first_occurrence`` the ids of the next ones in the directory.
+    """
 
     layers: tuple[int, ...]
     dtype: str
@@ -70,6 +74,7 @@ class StreamPlan:
     first_shard: int = 0
     first_sentence: int = 0
     first_occurrence: int = 0
+    skip_sentences: int = 0
 
 
 @dataclass
@@ -161,12 +166,12 @@ def stream_corpus(
     """
     counts = StreamCounts()
     sentences = counts.see(reader)
-    if plan.first_sentence:
-        progress.note(f"resuming: skipping the {plan.first_sentence:,} committed sentences")
-        skipped = sum(1 for _ in itertools.islice(sentences, plan.first_sentence))
-        if skipped < plan.first_sentence:
+    if plan.skip_sentences:
+        progress.note(f"resuming: skipping the {plan.skip_sentences:,} committed sentences")
+        skipped = sum(1 for _ in itertools.islice(sentences, plan.skip_sentences))
+        if skipped < plan.skip_sentences:
             raise CorpusError(
-                f"the corpus has {skipped} sentences, fewer than the {plan.first_sentence} "
+                f"the corpus has {skipped} sentences, fewer than the {plan.skip_sentences} "
                 "already committed; it changed since the build started (use --overwrite)"
             )
     position = reader.position_bytes()

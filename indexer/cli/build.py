@@ -47,7 +47,8 @@ def build_command(
         str, typer.Option(help="Longer sentences: split into windows, or skip.")
     ] = BuildConfig.long_sentences,
     dtype: Annotated[
-        str, typer.Option(help="Stored vectors: float16 or float32.")
+        str,
+        typer.Option(help="Stored vectors: float16, float32, or int8 (per-dimension scale)."),
     ] = BuildConfig.dtype,
     index: Annotated[
         str, typer.Option(help="auto, flat, hnsw, ivf, or a FAISS factory string.")
@@ -70,6 +71,12 @@ def build_command(
     ] = False,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Delete the index in --out and start again.")
+    ] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append", help="Add CORPUS to the finished index in --out as a new segment."
+        ),
     ] = False,
     progress: Annotated[
         bool, typer.Option(help="Bar on a terminal, else a line every --progress-interval.")
@@ -96,6 +103,7 @@ def build_command(
         device=device,
         resume=resume,
         overwrite=overwrite,
+        append=append,
         progress=progress,
         progress_interval=progress_interval,
     )

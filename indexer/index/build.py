@@ -16,6 +16,7 @@ from indexer.index.params import apply_search_params, innermost, omp_threads
 from indexer.index.plan import IndexPlan
 from indexer.index.vectors import (
     TRAIN_STREAM,
+    VectorMatrix,
     check_matrix,
     iter_normalized,
     read_normalized,
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def build_index(
-    matrix: np.ndarray,
+    matrix: VectorMatrix | np.ndarray,
     plan: IndexPlan,
     config: IndexConfig,
     progress: bool = False,
@@ -77,7 +78,9 @@ def _new_index(plan: IndexPlan) -> Any:
     return index
 
 
-def _train(index: Any, matrix: np.ndarray, plan: IndexPlan, config: IndexConfig) -> None:
+def _train(
+    index: Any, matrix: VectorMatrix | np.ndarray, plan: IndexPlan, config: IndexConfig
+) -> None:
     rows = sample_rows(matrix.shape[0], config.train_sample, config.seed, stream=TRAIN_STREAM)
     sample = read_normalized(matrix, rows)
     logger.info("training %s on %d sampled vectors", plan.factory, len(rows))

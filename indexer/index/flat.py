@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.errors import IndexStateError
 from indexer.files import atomic_path, flush_durably
-from indexer.index.vectors import check_matrix, iter_normalized
+from indexer.index.vectors import VectorMatrix, check_matrix, iter_normalized
 
 #: FAISS's type tag of an ``IndexFlatIP``.
 FLAT_IP_FOURCC = b"IxFI"
@@ -39,7 +39,7 @@ def flat_header(n: int, d: int) -> bytes:
     )
 
 
-def write_flat_index(matrix: np.ndarray, path: str | Path) -> dict[str, int | str]:
+def write_flat_index(matrix: VectorMatrix | np.ndarray, path: str | Path) -> dict[str, int | str]:
     """Write the Flat inner-product index of ``matrix``'s L2-normalized rows to ``path``.
 
     The file is written durably (``indexer.files.atomic_path``: a temporary name in the
@@ -65,7 +65,7 @@ def write_flat_index(matrix: np.ndarray, path: str | Path) -> dict[str, int | st
     return {"bytes": size, "sha256": digest.hexdigest()}
 
 
-def _blocks(matrix: np.ndarray) -> Iterator[memoryview]:
+def _blocks(matrix: VectorMatrix | np.ndarray) -> Iterator[memoryview]:
     n, d = matrix.shape
     yield memoryview(flat_header(n, d))
     for _, chunk in iter_normalized(matrix, CHUNK_ROWS):

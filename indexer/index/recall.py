@@ -20,6 +20,7 @@ from indexer.index.config import IndexConfig, rerank_candidates
 from indexer.index.params import is_exact, omp_threads
 from indexer.index.vectors import (
     RECALL_STREAM,
+    VectorMatrix,
     check_matrix,
     iter_normalized,
     read_normalized,
@@ -46,18 +47,21 @@ class RecallReport:
         return asdict(self)
 
 
-def measure_recall(index: Any, matrix: np.ndarray, config: IndexConfig) -> RecallReport:
+def measure_recall(
+    index: Any, matrix: VectorMatrix | np.ndarray, config: IndexConfig, *, lossy: bool = False
+) -> RecallReport:
     """Search ``config.recall_queries`` seeded random rows and compare with exact search.
 
     The query rows stay in the index and count as their own neighbours in both searches; the
-    index's ids are the matrix rows.
+    index's ids are the matrix rows. A search re-ranks ``rerank_candidates(k, lossy=lossy)``
+    candidates, as a query of an index of ``lossy`` codes does.
     ``search_ms_per_query`` is the time of one batched search divided by the query count.
     """
     check_matrix(matrix)
     n = matrix.shape[0]
     k = min(config.recall_k, n)
     exact = is_exact(index)
-    candidates = k if exact else min(rerank_candidates(k), n)
+    candidates = k if exact else min(rerank_candidates(k, lossy=lossy), n)
     rows = sample_rows(n, config.recall_queries, config.seed, stream=RECALL_STREAM)
     queries = read_normalized(matrix, rows)
     with omp_threads(config.threads):
@@ -80,7 +84,7 @@ def measure_recall(index: Any, matrix: np.ndarray, config: IndexConfig) -> Recal
     )
 
 
-def exact_kth_scores(matrix: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+def exact_kth_scores(matrix: VectorMatrix | np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     """The k-th largest cosine of each query over all normalized rows, chunk by chunk."""
     best = np.full((len(queries), k), -np.inf, dtype=np.float32)
     for _, chunk in iter_normalized(matrix):
@@ -89,7 +93,9 @@ def exact_kth_scores(matrix: np.ndarray, queries: np.ndarray, k: int) -> np.ndar
     return best.min(axis=1)
 
 
-def _true_scores(matrix: np.ndarray, queries: np.ndarray, positions: np.ndarray) -> np.ndarray:
+def _true_scores(
+    matrix: VectorMatrix | np.ndarray, queries: np.ndarray, positions: np.ndarray
+) -> np.ndarray:
     """Cosine of each query with each returned row; -inf where nothing was returned."""
     scores = np.full(positions.shape, -np.inf, dtype=np.float32)
     found = positions >= 0

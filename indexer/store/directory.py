@@ -10,11 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from indexer.errors import IndexStateError
-from indexer.files import flush_durably
 from indexer.store.files import size_problem
-from indexer.store.layout import ENTRIES, LOCK_NAME, MATRIX_SUFFIX, IndexLayout
+from indexer.store.layout import ENTRIES, LEGACY_ENTRIES, LOCK_NAME, IndexLayout
 from indexer.store.manifest import Manifest, read_manifest
-from indexer.store.shards import matrix_row_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +64,7 @@ def clear_index(layout: IndexLayout) -> None:
     root = layout.root
     if root.exists() and not root.is_dir():
         raise IndexStateError("exists and is not a directory; choose another --out", path=root)
-    for name in ENTRIES:
+    for name in (*ENTRIES, *LEGACY_ENTRIES):
         path = root / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -75,58 +73,33 @@ def clear_index(layout: IndexLayout) -> None:
 
 
 def discard_uncommitted(layout: IndexLayout, manifest: Manifest) -> None:
-    """Delete what a killed build left that the manifest does not record, and check the rest.
+    """Delete what a killed run left that the manifest does not record, and check the rest.
 
-    Temporary files, shard files past the last committed shard, matrix rows past the committed
-    row count, and lexicon or index files the manifest does not list are removed. A committed
-    file that is missing or has the wrong size is an :class:`IndexStateError`.
+    Temporary files, shard files past the last committed shard, and lexicon or index files the
+    manifest does not list are removed. A committed file that is missing or has the wrong size
+    is an :class:`IndexStateError`.
     """
-    recorded = set(manifest.recorded_files())
+    recorded = manifest.recorded_files()
+    keep = set(recorded)
     if manifest.shards and manifest.shards[-1].state is not None:
-        recorded.add(manifest.shards[-1].state)
-    keep_dirs = {layout.root / "matrix"}
+        keep.add(manifest.shards[-1].state)
     for folder in _data_dirs(layout):
-        if folder in keep_dirs:
-            continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and layout.relative(path) not in recorded:
+            if path.is_file() and layout.relative(path) not in keep:
                 logger.info("removing uncommitted %s", path)
                 path.unlink()
-    for shard in manifest.shards:
-        for name, record in shard.files.items():
-            problem = size_problem(layout.root / name, record)
-            if problem is not None:
-                raise IndexStateError(
-                    f"committed file {name} is {problem}; the directory was changed after the "
-                    "build; rebuild with --overwrite",
-                    path=layout.root,
-                )
-    _truncate_matrices(layout, manifest)
+        for path in sorted(folder.rglob("*"), reverse=True):
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    for name, record in recorded.items():
+        problem = size_problem(layout.root / name, record)
+        if problem is not None:
+            raise IndexStateError(
+                f"committed file {name} is {problem}; the directory was changed after the "
+                "build; rebuild with --overwrite",
+                path=layout.root,
+            )
 
 
 def _data_dirs(layout: IndexLayout) -> list[Path]:
     return [layout.root / name for name in ENTRIES[1:] if (layout.root / name).is_dir()]
-
-
-def _truncate_matrices(layout: IndexLayout, manifest: Manifest) -> None:
-    want = manifest.n_occurrences * matrix_row_bytes(manifest)
-    for layer in manifest.layers:
-        path = layout.matrix(layer, manifest.dtype)
-        size = path.stat().st_size if path.is_file() else 0
-        if size < want:
-            raise IndexStateError(
-                f"matrix {layout.relative(path)} has {size} bytes, fewer than the {want} its "
-                "committed shards wrote; rebuild with --overwrite",
-                path=layout.root,
-            )
-        if size > want:
-            logger.info("truncating %s from %d to %d bytes", path, size, want)
-            with path.open("rb+") as handle:
-                handle.truncate(want)
-                flush_durably(handle)
-    expected = {f"layer={layer}.{MATRIX_SUFFIX[manifest.dtype]}" for layer in manifest.layers}
-    matrix_dir = layout.root / "matrix"
-    if matrix_dir.is_dir():
-        for path in matrix_dir.iterdir():
-            if path.name not in expected:
-                path.unlink()

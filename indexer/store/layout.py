@@ -2,15 +2,22 @@
 
 An index directory (default ``./elmo-index``) holds::
 
-    manifest.json                         settings, counts, shard list, indexes, timings
+    manifest.json                         settings, corpora, segments, shards, timings
     occurrences/part-00000.parquet        one row per token occurrence (all layers share it)
     sentences/part-00000.parquet          one row per sentence, with its text (KWIC)
-    vectors/layer=2/part-00000.parquet    occ_id + vector, one folder per stored layer
-    matrix/layer=2.f16                    the same vectors as one raw row-major matrix
-    lexicon/lexicon.parquet               token, count, offset into postings
-    lexicon/postings.npy                  int64 occurrence ids grouped by token
-    index/layer=2.faiss                   FAISS index over L2-normalized vectors, ids = occ_id
+    vectors/layer=2/part-00000.parquet    occ_id + vector, one folder per stored layer: the
+                                          only copy of each vector
+    lexicon/segment=0/lexicon.parquet     a segment's tokens: token, count, offset into postings
+    lexicon/segment=0/postings.npy        its int64 occurrence ids grouped by token
+    index/segment=0/layer=2.faiss         its FAISS index of a layer (compact codes of the
+                                          L2-normalized vectors), ids = occ_id - segment start
     state/part-00000.npz                  encoder state after a shard (``carry`` policy only)
+
+Shards are numbered across the whole directory; a segment is a run of consecutive shards
+(the shards of one corpus, or after ``indexer optimize`` all of them) with its own lexicon
+and indexes. Format version 1 also had ``matrix/layer=L.f16`` (a second copy of the vectors)
+and one ``lexicon/`` and ``index/layer=L.faiss`` for the whole directory; ``indexer upgrade``
+converts it.
 
 A file being written has a name starting with ``.`` and ending in ``.tmp`` beside its final
 name (``indexer.files.temporary_path``), so that readers that list a folder (pyarrow, pandas,
@@ -27,7 +34,9 @@ DEFAULT_INDEX_DIR = "elmo-index"
 """The output directory of ``indexer build`` and the input of ``query`` when none is given."""
 
 FORMAT_NAME = "elmo-sense-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Earlier format versions that ``indexer upgrade`` converts (and nothing else reads).
+UPGRADABLE_VERSIONS = (1,)
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".lock"
 PART_DIGITS = 5
@@ -38,13 +47,12 @@ ENTRIES = (
     "occurrences",
     "sentences",
     "vectors",
-    "matrix",
     "lexicon",
     "index",
     "state",
 )
-
-MATRIX_SUFFIX = {"float16": "f16", "float32": "f32"}
+#: Entries of earlier format versions, removed with the others by ``--overwrite``.
+LEGACY_ENTRIES = ("matrix",)
 
 
 def part_name(shard: int) -> str:
@@ -79,12 +87,14 @@ class IndexLayout:
         return self.root / "lexicon"
 
     @property
-    def lexicon(self) -> Path:
-        return self.lexicon_dir / "lexicon.parquet"
+    def index_dir(self) -> Path:
+        return self.root / "index"
 
-    @property
-    def postings(self) -> Path:
-        return self.lexicon_dir / "postings.npy"
+    def lexicon(self, segment: int) -> Path:
+        return self.lexicon_dir / f"segment={segment}" / "lexicon.parquet"
+
+    def postings(self, segment: int) -> Path:
+        return self.lexicon_dir / f"segment={segment}" / "postings.npy"
 
     @property
     def state_dir(self) -> Path:
@@ -93,11 +103,8 @@ class IndexLayout:
     def vectors_dir(self, layer: int) -> Path:
         return self.root / "vectors" / f"layer={layer}"
 
-    def matrix(self, layer: int, dtype: str) -> Path:
-        return self.root / "matrix" / f"layer={layer}.{MATRIX_SUFFIX[dtype]}"
-
-    def index(self, layer: int) -> Path:
-        return self.root / "index" / f"layer={layer}.faiss"
+    def index(self, segment: int, layer: int) -> Path:
+        return self.index_dir / f"segment={segment}" / f"layer={layer}.faiss"
 
     def occurrences_part(self, shard: int) -> Path:
         return self.occurrences_dir / part_name(shard)

@@ -1,5 +1,6 @@
-"""The lexicon: each token's count and where its occurrence ids lie in ``postings.npy``.
+"""A segment's lexicon: each token's count and where its occurrence ids lie in ``postings.npy``.
 
+Each segment has one (``lexicon/segment=N/``); :class:`Lexicons` reads them together.
 ``lexicon.parquet`` has one row per token type, sorted by token (Unicode code point order):
 ``token``, ``count``, ``offset``. ``postings.npy`` is one int64 array of every occurrence id,
 grouped by token in lexicon order and ascending within a token, so the occurrences of the token
@@ -13,8 +14,9 @@ each shard's occurrence ids into place. Memory: one dict entry per token type, p
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +51,10 @@ def _shard_tokens(paths: list[Path]) -> Iterator[tuple[np.ndarray, np.ndarray, l
 
 
 def build_lexicon(
-    layout: IndexLayout, shard_paths: list[Path], n_occurrences: int
+    layout: IndexLayout, segment: int, shard_paths: list[Path], n_occurrences: int
 ) -> LexiconRecord:
-    """Write ``lexicon.parquet`` and ``postings.npy`` from the occurrence shards.
+    """Write segment ``segment``'s ``lexicon.parquet`` and ``postings.npy`` from its occurrence
+    shards (which hold ``n_occurrences`` rows).
 
     Returns the manifest's lexicon record: number of types and the files' sizes and digests.
     """
@@ -66,13 +69,15 @@ def build_lexicon(
     del counts
     if int(count_array.sum()) != n_occurrences:
         raise IndexStateError(
-            f"the occurrence shards hold {count_array.sum()} rows, the manifest "
-            f"{n_occurrences}; rebuild with --overwrite",
+            f"the occurrence shards of segment {segment} hold {count_array.sum()} rows, the "
+            f"manifest {n_occurrences}; rebuild with --overwrite",
             path=layout.root,
         )
 
     cursor = offsets.copy()
-    with atomic_path(layout.postings) as tmp:
+    postings_path, lexicon_path = layout.postings(segment), layout.lexicon(segment)
+    postings_path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(postings_path) as tmp:
         postings = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.int64, shape=(n_occurrences,))
         header = postings.offset
         del postings
@@ -90,14 +95,20 @@ def build_lexicon(
             out.flush()
             del out
     table = pa.table([pa.array(tokens, pa.string()), count_array, offsets], schema=LEXICON_SCHEMA)
-    record = write_table(layout.lexicon, table, compression="zstd")
+    record = write_table(lexicon_path, table, compression="zstd")
     return LexiconRecord(
         types=len(tokens),
         files={
-            layout.relative(layout.lexicon): record,
-            layout.relative(layout.postings): file_record(layout.postings),
+            layout.relative(lexicon_path): record,
+            layout.relative(postings_path): file_record(postings_path),
         },
     )
+
+
+def read_lexicon_tokens(layout: IndexLayout, segment: int) -> list[str]:
+    """The tokens of segment ``segment``'s lexicon, in its order."""
+    table = pq.ParquetFile(layout.lexicon(segment)).read(columns=["token"])
+    return list(table.column("token").to_pylist())
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,18 +121,18 @@ class Lexicon:
     postings: np.ndarray
 
     @classmethod
-    def open(cls, root: str | Path) -> Lexicon:
-        """Read ``lexicon.parquet`` and memory-map ``postings.npy`` (through ``ParquetFile``:
-        ``read_table`` would import pandas). A missing file is a ``FileNotFoundError``, a
-        damaged one an ``OSError``, ``ValueError`` or ``pyarrow.ArrowException``."""
-        layout = IndexLayout(Path(root))
-        table = pq.ParquetFile(layout.lexicon).read(columns=LEXICON_SCHEMA.names)
+    def open(cls, layout: IndexLayout, segment: int) -> Lexicon:
+        """Read segment ``segment``'s ``lexicon.parquet`` and memory-map its ``postings.npy``
+        (through ``ParquetFile``: ``read_table`` would import pandas). A missing file is a
+        ``FileNotFoundError``, a damaged one an ``OSError``, ``ValueError`` or
+        ``pyarrow.ArrowException``."""
+        table = pq.ParquetFile(layout.lexicon(segment)).read(columns=LEXICON_SCHEMA.names)
         tokens = table.column("token").to_pylist()
         return cls(
             tokens={token: row for row, token in enumerate(tokens)},
             counts=numeric_column(table, "count", np.int64),
             offsets=numeric_column(table, "offset", np.int64),
-            postings=np.load(layout.postings, mmap_mode="r"),
+            postings=np.load(layout.postings(segment), mmap_mode="r"),
         )
 
     def __contains__(self, token: str) -> bool:
@@ -141,3 +152,39 @@ class Lexicon:
             raise QueryError(f"{token!r} does not occur in the corpus")
         start = int(self.offsets[row])
         return np.asarray(self.postings[start : start + int(self.counts[row])])
+
+
+class Lexicons:
+    """The lexicons of every segment read as one: a token's count and ascending occurrence ids
+    over the whole directory (segments hold ascending, disjoint id ranges)."""
+
+    def __init__(self, parts: Sequence[Lexicon]) -> None:
+        self.parts = list(parts)
+
+    @cached_property
+    def tokens(self) -> dict[str, int]:
+        """Every token of any segment, with its total count (sorted by code point)."""
+        if len(self.parts) == 1:
+            only = self.parts[0]
+            return {token: int(only.counts[row]) for token, row in only.tokens.items()}
+        totals: Counter[str] = Counter()
+        for part in self.parts:
+            for token, row in part.tokens.items():
+                totals[token] += int(part.counts[row])
+        return dict(sorted(totals.items()))
+
+    def __contains__(self, token: str) -> bool:
+        return any(token in part for part in self.parts)
+
+    def __len__(self) -> int:
+        return len(self.parts[0]) if len(self.parts) == 1 else len(self.tokens)
+
+    def count(self, token: str) -> int:
+        return sum(part.count(token) for part in self.parts)
+
+    def occurrences(self, token: str) -> np.ndarray:
+        """Ascending occurrence ids of ``token``; raises QueryError for an unknown token."""
+        found = [part.occurrences(token) for part in self.parts if token in part]
+        if not found:
+            raise QueryError(f"{token!r} does not occur in the corpus")
+        return found[0] if len(found) == 1 else np.concatenate(found)

@@ -10,40 +10,42 @@ from typing import Any
 
 from indexer.errors import IndexStateError
 from indexer.files import write_text_atomic
-from indexer.store.layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout
+from indexer.store.layout import FORMAT_NAME, FORMAT_VERSION, UPGRADABLE_VERSIONS, IndexLayout
 from indexer.store.records import (
+    CorpusRecord,
     FileEntry,
-    IndexRecord,
-    LexiconRecord,
     RunRecord,
+    SegmentRecord,
     Settings,
     ShardRecord,
 )
-from indexer.vectors import VECTOR_DTYPES
+from indexer.vectors import STORED_DTYPES
 
 
 @dataclass
 class Manifest:
     """The content of ``manifest.json``.
 
-    ``settings`` is the block compared when a build is run again; ``model`` is the encoder's
-    description and the name it was given; ``corpus`` the input's path, format and size;
-    ``complete`` is false until every index is built; ``corpus_done`` is true once every shard
-    of the corpus is committed. ``indexes`` are keyed by layer (strings in the JSON).
+    ``settings`` is the block compared when a build is run again or a corpus appended;
+    ``model`` is the encoder's description and the name it was given; ``corpora`` the inputs
+    in order (the build's corpus, then each appended one); ``segments`` the immutable parts
+    the shards are grouped in, each with its lexicon and FAISS indexes; ``shards`` every
+    committed shard, in occurrence order. ``complete`` is false until every corpus is
+    committed and every segment indexed. ``types`` counts the distinct tokens of all segments;
+    ``int8`` is each stored layer's quantization (``Int8Scale.to_dict()``, by layer) when the
+    dtype is ``int8``.
     """
 
     settings: Settings
     model: dict[str, Any] = field(default_factory=dict)
-    corpus: dict[str, Any] = field(default_factory=dict)
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
     complete: bool = False
-    corpus_done: bool = False
+    corpora: list[CorpusRecord] = field(default_factory=list)
+    segments: list[SegmentRecord] = field(default_factory=list)
     shards: list[ShardRecord] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    reader_stats: dict[str, int] = field(default_factory=dict)
-    lexicon: LexiconRecord | None = None
-    indexes: dict[int, IndexRecord] = field(default_factory=dict)
+    types: int = 0
+    int8: dict[int, dict[str, Any]] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     runs: list[RunRecord] = field(default_factory=list)
     created: str = ""
@@ -69,16 +71,51 @@ class Manifest:
     def n_sentences(self) -> int:
         return self.shards[-1].end_sentence if self.shards else 0
 
+    @property
+    def n_documents(self) -> int:
+        return sum(corpus.documents for corpus in self.corpora)
+
+    @property
+    def corpus_done(self) -> bool:
+        """True once every corpus's shards are committed."""
+        return bool(self.corpora) and all(corpus.done for corpus in self.corpora)
+
+    def reader_stats(self) -> dict[str, int]:
+        """The reader's counts summed over the corpora."""
+        total: dict[str, int] = {}
+        for corpus in self.corpora:
+            for key, value in corpus.reader_stats.items():
+                total[key] = total.get(key, 0) + int(value)
+        return total
+
+    def shard_start(self, shard: int) -> tuple[int, int]:
+        """First sentence and first occurrence of shard number ``shard`` (committed or next)."""
+        if shard == 0:
+            return 0, 0
+        before = self.shards[shard - 1]
+        return before.end_sentence, before.end_occurrence
+
+    def segment_shards(self, position: int) -> list[ShardRecord]:
+        """The committed shards of ``segments[position]``."""
+        first = self.segments[position].first_shard
+        nxt = position + 1
+        end = self.segments[nxt].first_shard if nxt < len(self.segments) else len(self.shards)
+        return self.shards[first:end]
+
+    def segment_range(self, position: int) -> tuple[int, int]:
+        """First occurrence and end (exclusive) of ``segments[position]``."""
+        _, first = self.shard_start(self.segments[position].first_shard)
+        shards = self.segment_shards(position)
+        return first, shards[-1].end_occurrence if shards else first
+
     def recorded_files(self) -> dict[str, FileEntry]:
         """Every file the manifest records with its size and sha256, by path from the root:
-        the shards' files, the lexicon's and the FAISS indexes'."""
+        the shards' files, and each segment's lexicon and FAISS indexes."""
         recorded: dict[str, FileEntry] = {}
         for shard in self.shards:
             recorded.update(shard.files)
-        if self.lexicon is not None:
-            recorded.update(self.lexicon.files)
-        for entry in self.indexes.values():
-            recorded[entry.path] = entry.file
+        for segment in self.segments:
+            recorded.update(segment.files())
         return recorded
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,13 +127,13 @@ class Manifest:
             "complete": self.complete,
             "settings": self.settings.to_dict(),
             "model": dict(self.model),
-            "corpus": dict(self.corpus),
-            "corpus_done": self.corpus_done,
+            "corpora": [corpus.to_dict() for corpus in self.corpora],
+            "segments": [segment.to_dict() for segment in self.segments],
+            "types": self.types,
+            "int8": None
+            if self.int8 is None
+            else {str(layer): dict(scale) for layer, scale in self.int8.items()},
             "shards": [shard.to_dict() for shard in self.shards],
-            "counts": dict(self.counts),
-            "reader_stats": dict(self.reader_stats),
-            "lexicon": None if self.lexicon is None else self.lexicon.to_dict(),
-            "indexes": {str(layer): entry.to_dict() for layer, entry in self.indexes.items()},
             "timings": dict(self.timings),
             "runs": [run.to_dict() for run in self.runs],
             "created": self.created,
@@ -109,13 +146,13 @@ class Manifest:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         values["settings"] = Settings.from_dict(data["settings"])
+        values["corpora"] = [CorpusRecord.from_dict(c) for c in data.get("corpora", [])]
+        values["segments"] = [SegmentRecord.from_dict(s) for s in data.get("segments", [])]
         values["shards"] = [ShardRecord.from_dict(shard) for shard in data.get("shards", [])]
-        lexicon = data.get("lexicon")
-        values["lexicon"] = None if lexicon is None else LexiconRecord.from_dict(lexicon)
-        values["indexes"] = {
-            int(layer): IndexRecord.from_dict(entry)
-            for layer, entry in data.get("indexes", {}).items()
-        }
+        int8 = data.get("int8")
+        values["int8"] = (
+            None if int8 is None else {int(layer): dict(scale) for layer, scale in int8.items()}
+        )
         values["runs"] = [RunRecord.from_dict(run) for run in data.get("runs", [])]
         return cls(**values)
 
@@ -163,6 +200,12 @@ def read_manifest(root: str | Path) -> Manifest:
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise IndexStateError(f"not a {FORMAT_NAME} manifest", path=layout.manifest)
     version = data.get("format_version")
+    if version in UPGRADABLE_VERSIONS:
+        raise IndexStateError(
+            f"was written in format version {version}, which this version reads only to "
+            f"convert it: run `indexer upgrade {root}` (in place, without re-encoding)",
+            path=layout.root,
+        )
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise IndexStateError(
             f"format version {version!r} is newer than this program reads ({FORMAT_VERSION}); "
@@ -196,11 +239,15 @@ def read_complete_manifest(root: str | Path) -> Manifest:
             path=root,
         )
     if (
-        manifest.dtype not in VECTOR_DTYPES
+        manifest.dtype not in STORED_DTYPES
         or not manifest.layers
         or manifest.dim < 1
-        or manifest.lexicon is None
         or not manifest.shards
+        or not manifest.segments
+        or any(segment.lexicon is None for segment in manifest.segments)
+        or (manifest.dtype == "int8") != (manifest.int8 is not None)
     ):
-        raise IndexStateError("manifest is damaged: no dtype, lexicon or shards", path=root)
+        raise IndexStateError(
+            "manifest is damaged: no dtype, shards, segments or lexicon", path=root
+        )
     return manifest

@@ -1,9 +1,9 @@
-"""An index directory opened for reading: finished manifest, lexicon, matrices, shard tables.
+"""An index directory opened for reading: finished manifest, lexicons, vectors, shard tables.
 
-Opening reads the manifest only; the lexicon and each layer's memory-mapped matrix are opened on
-first use and kept, a shard's tables are read when asked for. Sizes and row counts are checked
-against the manifest (cheap, no hashing): a damaged or half-written directory gives one
-:class:`IndexStateError` naming the file. ``indexer info --verify`` checks every digest.
+Opening reads the manifest only; the segments' lexicons and each layer's vector files are
+opened on first use and kept, a shard's tables are read when asked for. Sizes and row counts
+are checked against the manifest (cheap, no hashing): a damaged or half-written directory
+gives one :class:`IndexStateError` naming the file. ``indexer info --verify`` checks every digest.
 Reading imports neither pandas nor FAISS (pyarrow's ``ParquetFile``, not ``read_table``).
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,12 +22,11 @@ import pyarrow.parquet as pq
 from indexer.errors import IndexStateError, QueryError
 from indexer.store.columns import numeric_column
 from indexer.store.files import size_problem
+from indexer.store.layer_vectors import LayerVectors
 from indexer.store.layout import IndexLayout
-from indexer.store.lexicon import Lexicon
+from indexer.store.lexicon import Lexicon, Lexicons
 from indexer.store.manifest import Manifest, read_complete_manifest
 from indexer.store.records import FileEntry, ShardRecord
-from indexer.store.shards import matrix_row_bytes
-from indexer.vectors import VECTOR_DTYPES
 
 #: The columns of ``sentences/*.parquet`` that keyword-in-context lookups read.
 KWIC_COLUMNS = ("sent_id", "doc_id", "first_occ", "n_tokens", "text")
@@ -34,24 +34,23 @@ KWIC_COLUMNS = ("sent_id", "doc_id", "first_occ", "n_tokens", "text")
 _REBUILD = "the index is damaged (rebuild it with `indexer build ... --overwrite`)"
 
 
-def open_matrix(layout: IndexLayout, manifest: Manifest, layer: int) -> np.memmap:
-    """Read-only memory map of one layer's raw matrix: row ``i`` is occurrence ``i``.
+def layer_vectors(
+    layout: IndexLayout, manifest: Manifest, layer: int, shards: Sequence[ShardRecord] | None = None
+) -> LayerVectors:
+    """One stored layer's vectors over ``shards`` (default: all), read in place from their
+    vector files: row ``i`` is the ``i``-th occurrence of those shards."""
+    chosen = manifest.shards if shards is None else shards
+    int8 = None
+    if manifest.int8 is not None:
+        from indexer.store.quantize import Int8Scale
 
-    The file must have the size of the manifest's committed rows.
-    """
-    path = layout.matrix(layer, manifest.dtype)
-    want = manifest.n_occurrences * matrix_row_bytes(manifest)
-    size = path.stat().st_size if path.is_file() else None
-    if size != want:
-        found = "missing" if size is None else f"{size} bytes"
-        raise IndexStateError(
-            f"vector matrix is {found}, expected {want} bytes; {_REBUILD}", path=path
-        )
-    return np.memmap(
-        path,
-        dtype=VECTOR_DTYPES[manifest.dtype],
-        mode="r",
-        shape=(manifest.n_occurrences, manifest.dim),
+        int8 = Int8Scale.from_dict(manifest.int8[layer])
+    return LayerVectors(
+        [layout.vectors_part(layer, shard.index) for shard in chosen],
+        [shard.n_occurrences for shard in chosen],
+        manifest.dim,
+        manifest.dtype,
+        int8,
     )
 
 
@@ -92,13 +91,24 @@ class SentenceRows:
     texts: list[str]
 
 
+@dataclass(frozen=True)
+class SegmentIndex:
+    """One segment's FAISS index file of a layer: its ids are occurrence ids less ``first``;
+    it holds ``n`` vectors; ``plan`` is the plan it was built from (``IndexPlan.to_dict()``)."""
+
+    path: Path
+    first: int
+    n: int
+    plan: Mapping[str, Any]
+
+
 class IndexReader:
     """The readable parts of one finished index directory at ``root``."""
 
     def __init__(self, root: str | Path) -> None:
         self.layout = IndexLayout(Path(root))
         self.manifest = read_complete_manifest(self.layout.root)
-        self._matrices: dict[int, np.ndarray] = {}
+        self._vectors: dict[int, LayerVectors] = {}
 
     @property
     def n_occurrences(self) -> int:
@@ -114,45 +124,73 @@ class IndexReader:
             )
 
     @cached_property
-    def lexicon(self) -> Lexicon:
-        """Token counts and postings; the files are checked against the manifest's sizes."""
-        assert self.manifest.lexicon is not None  # read_complete_manifest checked it
-        check_sizes(self.layout.root, self.manifest.lexicon.files)
+    def lexicon(self) -> Lexicons:
+        """Token counts and postings of every segment; the files are checked against the
+        manifest's sizes."""
+        return Lexicons(
+            [self._segment_lexicon(position) for position in range(len(self.manifest.segments))]
+        )
+
+    def _segment_lexicon(self, position: int) -> Lexicon:
+        segment = self.manifest.segments[position]
+        assert segment.lexicon is not None  # read_complete_manifest checked it
+        check_sizes(self.layout.root, segment.lexicon.files)
         try:
-            lexicon = Lexicon.open(self.layout.root)
+            lexicon = Lexicon.open(self.layout, segment.id)
         except FileNotFoundError as err:
             raise IndexStateError("lexicon file is missing", path=err.filename) from err
         except (OSError, ValueError, pa.ArrowException) as err:
             raise IndexStateError(
-                f"lexicon is corrupt: {err}", path=self.layout.lexicon_dir
+                f"lexicon is corrupt: {err}", path=self.layout.lexicon(segment.id).parent
             ) from err
-        if len(lexicon.postings) != self.n_occurrences or (
-            len(lexicon.counts) and int(lexicon.counts.sum()) != self.n_occurrences
+        first, end = self.manifest.segment_range(position)
+        postings = lexicon.postings
+        if (
+            len(postings) != end - first
+            or (len(lexicon.counts) and int(lexicon.counts.sum()) != end - first)
+            or (len(postings) and not first <= int(postings[0]) < end)
         ):
             raise IndexStateError(
-                f"lexicon covers {len(lexicon.postings)} occurrences, the manifest "
-                f"{self.n_occurrences}; the index is damaged",
-                path=self.layout.lexicon_dir,
+                f"lexicon covers {len(postings)} occurrences, the manifest {end - first}; "
+                "the index is damaged",
+                path=self.layout.lexicon(segment.id).parent,
             )
         return lexicon
 
-    def matrix(self, layer: int) -> np.ndarray:
-        """Read-only memory map of one stored layer's vectors: row ``i`` is occurrence ``i``."""
-        matrix = self._matrices.get(layer)
-        if matrix is None:
+    def vectors(self, layer: int) -> LayerVectors:
+        """One stored layer's vectors, read in place: row ``i`` is occurrence ``i``."""
+        found = self._vectors.get(layer)
+        if found is None:
             self.check_layer(layer)
-            matrix = self._matrices[layer] = open_matrix(self.layout, self.manifest, layer)
-        return matrix
+            found = layer_vectors(self.layout, self.manifest, layer)
+            names = {self.layout.relative(path) for path in found.paths}
+            check_sizes(
+                self.layout.root,
+                {
+                    n: e
+                    for shard in self.manifest.shards
+                    for n, e in shard.files.items()
+                    if n in names
+                },
+            )
+            self._vectors[layer] = found
+        return found
 
-    def index_file(self, layer: int) -> Path | None:
-        """The FAISS index file of a stored layer, its size checked; None where the manifest
-        records no index for the layer."""
+    def index_files(self, layer: int) -> list[SegmentIndex] | None:
+        """Each segment's FAISS index file of a stored layer, its size checked; None where a
+        segment has no index for the layer."""
         self.check_layer(layer)
-        entry = self.manifest.indexes.get(layer)
-        if entry is None:
-            return None
-        check_sizes(self.layout.root, {entry.path: entry.file})
-        return self.layout.root / entry.path
+        found = []
+        for position, segment in enumerate(self.manifest.segments):
+            entry = segment.indexes.get(layer)
+            if entry is None:
+                return None
+            check_sizes(self.layout.root, {entry.path: entry.file})
+            first, end = self.manifest.segment_range(position)
+            found.append(
+                SegmentIndex(self.layout.root / entry.path, first, end - first, entry.plan)
+            )
+        return found
 
     def sentences(self, shard: ShardRecord) -> SentenceRows:
         """The sentences of ``shard``, checked to cover its occurrences."""

@@ -1,4 +1,5 @@
-"""The typed parts of ``manifest.json``: settings, shards, lexicon, indexes and runs.
+"""The typed parts of ``manifest.json``: settings, corpora, segments, shards, lexicons, indexes
+and runs.
 
 Each record has one reader (``from_dict``, from the JSON object) and one writer (``to_dict``,
 to it); the writer gives back the keys in the order and the values as they were read, so that a
@@ -9,7 +10,7 @@ manifest read and written again is the same bytes. A file is recorded as ``{"byt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: What the manifest records of one file: ``{"bytes": size, "sha256": digest}``.
@@ -34,12 +35,13 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """The settings a rerun must match to reuse a directory's shards.
+    """The settings a rerun, or an appended corpus, must match to share a directory.
 
     ``reader`` holds the reader's options (:class:`indexer.corpus.ReaderConfig`'s fields, with
-    the format detected) and ``index`` the indexing options (``IndexConfig``'s fields), as the
-    build recorded them: their owners are those classes, compared here key by key.
-    ``carry_batch_size`` is None unless the state policy is ``carry``.
+    the format detected from the first corpus) and ``index`` the indexing options
+    (``IndexConfig``'s fields), as the build recorded them: their owners are those classes,
+    compared here key by key. ``carry_batch_size`` is None unless the state policy is
+    ``carry``.
     """
 
     model: ModelSettings
@@ -47,7 +49,6 @@ class Settings:
     layers: tuple[int, ...]
     dtype: str
     reader: Mapping[str, Any]
-    corpus_fingerprint: str
     shard_rows: int
     carry_batch_size: int | None
     index: Mapping[str, Any]
@@ -60,7 +61,6 @@ class Settings:
             layers=tuple(data["layers"]),
             dtype=data["dtype"],
             reader=dict(data["reader"]),
-            corpus_fingerprint=data["corpus_fingerprint"],
             shard_rows=data["shard_rows"],
             carry_batch_size=data["carry_batch_size"],
             index=dict(data["index"]),
@@ -74,7 +74,6 @@ class Settings:
             "layers": list(self.layers),
             "dtype": self.dtype,
             "reader": dict(self.reader),
-            "corpus_fingerprint": self.corpus_fingerprint,
             "shard_rows": self.shard_rows,
             "carry_batch_size": self.carry_batch_size,
             "index": dict(self.index),
@@ -85,9 +84,8 @@ class Settings:
 class ShardRecord:
     """One committed shard: its rows and the files (sizes, sha256) that hold them.
 
-    ``files`` maps a path relative to the index root to its file entry; ``matrix`` maps a layer
-    (as a string) to the sha256 of the bytes this shard appended to that layer's matrix;
-    ``state`` is the encoder state file saved after the shard (``carry`` policy), or None.
+    ``files`` maps a path relative to the index root to its file entry; ``state`` is the
+    encoder state file saved after the shard (``carry`` policy), or None.
     """
 
     index: int
@@ -96,7 +94,6 @@ class ShardRecord:
     first_occurrence: int
     n_occurrences: int
     files: dict[str, FileEntry]
-    matrix: dict[str, str]
     state: str | None = None
 
     @property
@@ -201,6 +198,75 @@ class IndexRecord:
             "build_s": self.build_s,
             "recall_s": self.recall_s,
         }
+
+
+@dataclass(frozen=True)
+class CorpusRecord:
+    """One input of the index: the corpus of the build, then each appended one, in order.
+
+    ``fingerprint`` identifies its content (:func:`indexer.corpus.fingerprint`); its sentences
+    are the shards from ``first_shard`` to the next corpus's. ``done`` is true once every one
+    of them is committed; the counts and ``reader_stats`` (``ReadStats`` fields) are known then.
+    """
+
+    path: str
+    format: str
+    bytes: int | None
+    fingerprint: str
+    first_shard: int
+    done: bool = False
+    sentences: int = 0
+    tokens: int = 0
+    documents: int = 0
+    reader_stats: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CorpusRecord:
+        return cls(**{**data, "reader_stats": dict(data.get("reader_stats", {}))})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reader_stats": dict(self.reader_stats)}
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    """One immutable segment: the shards from ``first_shard`` to the next segment's, their
+    lexicon and one FAISS index per stored layer, whose ids are the occurrence ids less the
+    segment's first occurrence. ``id`` names the segment's folders (``segment=ID``) and is
+    never reused in a directory. The lexicon and indexes are None and empty until built."""
+
+    id: int
+    first_shard: int
+    lexicon: LexiconRecord | None = None
+    indexes: Mapping[int, IndexRecord] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SegmentRecord:
+        lexicon = data.get("lexicon")
+        return cls(
+            id=data["id"],
+            first_shard=data["first_shard"],
+            lexicon=None if lexicon is None else LexiconRecord.from_dict(lexicon),
+            indexes={
+                int(layer): IndexRecord.from_dict(entry)
+                for layer, entry in data.get("indexes", {}).items()
+            },
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "first_shard": self.first_shard,
+            "lexicon": None if self.lexicon is None else self.lexicon.to_dict(),
+            "indexes": {str(layer): entry.to_dict() for layer, entry in self.indexes.items()},
+        }
+
+    def files(self) -> dict[str, FileEntry]:
+        """The segment's own files (lexicon and indexes) by path from the root."""
+        found = dict(self.lexicon.files) if self.lexicon is not None else {}
+        for entry in self.indexes.values():
+            found[entry.path] = entry.file
+        return found
 
 
 @dataclass(frozen=True)

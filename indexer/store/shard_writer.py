@@ -1,21 +1,20 @@
 """One shard written while it is encoded: vector chunks appended, then committed whole.
 
 Vectors go to temporary Parquet files (one row group per chunk, written by
-:class:`~indexer.store.vector_parquet.VectorParquetWriter`) and to the end of the raw matrices as
-they arrive, so memory holds a chunk, not a shard. ``commit`` closes, hashes,
+:class:`~indexer.store.vector_parquet.VectorParquetWriter`) as they arrive, so memory holds a
+chunk, not a shard. ``commit`` closes, hashes,
 fsyncs and renames the files and returns the record that the caller then adds to the
 manifest: until then the shard does not exist, and a resumed build deletes what it left.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from typing import Any, BinaryIO, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from indexer.files import atomic_path, flush_durably, publish, temporary_path
+from indexer.files import atomic_path, publish, temporary_path
 from indexer.store.layout import IndexLayout
 from indexer.store.records import ShardRecord
 from indexer.store.shards import (
@@ -27,13 +26,13 @@ from indexer.store.shards import (
 from indexer.store.vector_parquet import VectorParquetWriter
 from indexer.vectors import VECTOR_DTYPES
 
+if TYPE_CHECKING:
+    from indexer.store.quantize import Int8Scale
+
 
 class ShardWriter:
-    """Writes shard ``index``, whose first occurrence is ``first_occurrence``.
-
-    ``matrices`` are the layers' raw matrix files, open for appending; this writer appends to
-    them and fsyncs them in ``commit``, but does not close them.
-    """
+    """Writes shard ``index`` of the stored ``layers``, whose first occurrence is
+    ``first_occurrence``; ``int8`` holds each layer's quantization when ``dtype`` is int8."""
 
     def __init__(
         self,
@@ -42,17 +41,20 @@ class ShardWriter:
         first_occurrence: int,
         dim: int,
         dtype: str,
-        matrices: Mapping[int, BinaryIO],
+        layers: Sequence[int],
+        int8: Mapping[int, Int8Scale] | None = None,
     ):
         self.index = index
-        self._layout, self._dtype, self._matrices = layout, dtype, matrices
+        self._layout, self._dtype, self._int8 = layout, dtype, int8
         self._first = self._next = first_occurrence
-        self._digests = {layer: hashlib.sha256() for layer in matrices}
         self._parquet: dict[int, VectorParquetWriter] = {}
-        for layer in matrices:
+        for layer in layers:
             tmp = temporary_path(layout.vectors_part(layer, index))
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            self._parquet[layer] = VectorParquetWriter(tmp, dim, dtype)
+            if int8 is None:
+                self._parquet[layer] = VectorParquetWriter(tmp, dim, dtype)
+            else:
+                self._parquet[layer] = VectorParquetWriter(tmp, dim, dtype, int8_scale=int8[layer])
 
     def add_layer(self, layer: int, first_occurrence: int, vectors: np.ndarray) -> None:
         """Append one layer's ``(n, dim)`` vectors of the occurrences from ``first_occurrence``.
@@ -60,11 +62,11 @@ class ShardWriter:
         Layers may be written from different threads, each layer's chunks in order; then
         :meth:`advance` counts the rows.
         """
-        rows = np.ascontiguousarray(vectors, dtype=VECTOR_DTYPES[self._dtype])
+        if self._int8 is not None:
+            rows = self._int8[layer].quantize(vectors)
+        else:
+            rows = np.ascontiguousarray(vectors, dtype=VECTOR_DTYPES[self._dtype])
         self._parquet[layer].write(first_occurrence, rows)
-        raw = rows.data.cast("B")
-        self._matrices[layer].write(raw)
-        self._digests[layer].update(raw)
 
     def advance(self, n: int) -> int:
         """Count ``n`` more rows (written to every layer); the first occurrence of those rows."""
@@ -89,8 +91,6 @@ class ShardWriter:
             final = layout.vectors_part(layer, self.index)
             files[layout.relative(final)] = writer.close()
             publish(writer.path, final, forget=True)
-        for handle in self._matrices.values():
-            flush_durably(handle)  # kept in the cache: the index stage reads them
         state = None
         if meta.state is not None:
             state_path = layout.state_part(self.index)
@@ -104,12 +104,11 @@ class ShardWriter:
             first_occurrence=self._first,
             n_occurrences=n_occurrences,
             files=files,
-            matrix={str(layer): digest.hexdigest() for layer, digest in self._digests.items()},
             state=state,
         )
 
     def abort(self) -> None:
-        """Close and delete the temporary files (matrix rows are cut on resume)."""
+        """Close and delete the temporary files."""
         for writer in self._parquet.values():
             writer.abort()
             writer.path.unlink(missing_ok=True)

@@ -1,5 +1,5 @@
-"""Shard contents as Arrow tables (occurrences, sentences) written as Parquet, the encoder state
-saved beside a shard, and the size of a raw matrix row."""
+"""Shard contents as Arrow tables (occurrences, sentences) written as Parquet, and the encoder
+state saved beside a shard."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ import pyarrow.parquet as pq
 
 from indexer.files import write_bytes_atomic
 from indexer.store.layout import IndexLayout
-from indexer.store.manifest import Manifest
 from indexer.store.records import ShardRecord
-from indexer.vectors import VECTOR_DTYPES
 
 OCCURRENCES_SCHEMA = pa.schema(
     [
@@ -127,8 +125,3 @@ def load_state(layout: IndexLayout, record: ShardRecord) -> dict[str, np.ndarray
         return {}
     with np.load(layout.root / record.state) as saved:
         return {key: saved[key] for key in saved.files}
-
-
-def matrix_row_bytes(manifest: Manifest) -> int:
-    """Bytes of one row of a raw matrix."""
-    return manifest.dim * np.dtype(VECTOR_DTYPES[manifest.dtype]).itemsize

@@ -39,8 +39,9 @@ def input_line(skipped: Mapping[str, int]) -> str:
 
 
 class LayerIndexInfo(TypedDict):
-    """One layer's FAISS index in the summary: factory string, recall@``recall_k``, whether the
-    index is exact, file size and build seconds."""
+    """One layer's FAISS indexes in the summary, over the segments: factory string (the
+    distinct ones, joined by " + "), the lowest recall@``recall_k``, whether every index is
+    exact, the files' total size and build seconds."""
 
     factory: str
     recall_k: int
@@ -55,8 +56,9 @@ class IndexInfo:
     """A summary of one index directory (``complete`` once its build finished).
 
     ``model`` is the name the build was given (None: the registry's default); ``state`` the
-    encoder's state policy. Counts cover the committed shards; ``documents`` and ``types`` are
-    0 until the corpus, and the lexicon, are done.
+    encoder's state policy; ``corpora`` the inputs, in order (path, format, bytes). Counts cover
+    the committed shards; ``documents`` and ``types`` are 0 until the corpus, and the
+    lexicon, are done; ``segments`` is how many segments the shards are grouped in.
     """
 
     path: str
@@ -69,10 +71,9 @@ class IndexInfo:
     layers: tuple[int, ...]
     dtype: str
     dim: int
-    corpus: str | None
-    corpus_format: str | None
-    corpus_bytes: int | None
+    corpora: tuple[Mapping[str, Any], ...]
     corpus_done: bool
+    segments: int
     shards: int
     occurrences: int
     sentences: int
@@ -86,19 +87,8 @@ class IndexInfo:
     @classmethod
     def from_manifest(cls, root: str | Path, manifest: Manifest) -> IndexInfo:
         """The summary of ``manifest``, the manifest of the directory ``root``."""
-        settings, corpus, stats = manifest.settings, manifest.corpus, manifest.reader_stats
+        settings, stats = manifest.settings, manifest.reader_stats()
         name = manifest.model.get("name")
-        indexes: dict[int, LayerIndexInfo] = {
-            layer: {
-                "factory": entry.factory,
-                "recall_k": entry.recall.k,
-                "recall": entry.recall.recall_at_k,
-                "exact": entry.recall.exact,
-                "bytes": entry.bytes,
-                "build_s": entry.build_s,
-            }
-            for layer, entry in sorted(manifest.indexes.items())
-        }
         return cls(
             path=str(root),
             complete=manifest.complete,
@@ -110,17 +100,18 @@ class IndexInfo:
             layers=manifest.layers,
             dtype=manifest.dtype,
             dim=manifest.dim,
-            corpus=corpus.get("path"),
-            corpus_format=corpus.get("format"),
-            corpus_bytes=corpus.get("bytes"),
+            corpora=tuple(
+                {"path": c.path, "format": c.format, "bytes": c.bytes} for c in manifest.corpora
+            ),
             corpus_done=manifest.corpus_done,
+            segments=len(manifest.segments),
             shards=len(manifest.shards),
             occurrences=manifest.n_occurrences,
             sentences=manifest.n_sentences,
-            documents=int(manifest.counts.get("documents", 0)),
-            types=int(manifest.counts.get("types", 0)),
+            documents=manifest.n_documents,
+            types=manifest.types,
             skipped={key: int(stats.get(key, 0)) for key in SKIP_LABELS},
-            indexes=indexes,
+            indexes=_layer_indexes(manifest),
             timings=dict(manifest.timings),
             bytes_on_disk=tree_bytes(Path(root)),
         )
@@ -129,6 +120,7 @@ class IndexInfo:
         """The summary as a JSON object."""
         data = asdict(self)
         data["layers"] = list(self.layers)
+        data["corpora"] = [dict(corpus) for corpus in self.corpora]
         data["skipped"] = dict(self.skipped)
         data["indexes"] = {str(layer): dict(entry) for layer, entry in self.indexes.items()}
         data["timings"] = dict(self.timings)
@@ -143,18 +135,20 @@ class IndexInfo:
                 f"incomplete: {self.shards} shards committed ({self.occurrences:,} occurrences); "
                 "run the same `indexer build` command again to resume"
             )
-        size = f", {format_size(self.corpus_bytes)}" if self.corpus_bytes else ""
         lines = [
             f"{self.path}: {state} (format version {self.format_version})",
             f"model: {self.model or 'registry default'}, {self.family} {self.identity[:12]}, "
             f"state {self.state}",
             f"layers: {', '.join(map(str, self.layers))} ({self.dtype}, dim {self.dim})",
-            f"corpus: {self.corpus} ({self.corpus_format}{size})",
         ]
+        for corpus in self.corpora:
+            size = f", {format_size(corpus['bytes'])}" if corpus["bytes"] else ""
+            lines.append(f"corpus: {corpus['path']} ({corpus['format']}{size})")
         if self.corpus_done:
             lines.append(
                 f"counts: {self.sentences:,} sentences, {self.occurrences:,} tokens, "
                 f"{self.documents:,} documents, {self.types:,} token types, {self.shards} shards"
+                + (f" in {self.segments} segments" if self.segments > 1 else "")
             )
             lines.append(input_line(self.skipped))
         for layer, entry in self.indexes.items():
@@ -168,6 +162,24 @@ class IndexInfo:
             lines.append("time: " + ", ".join(parts))
         lines.append(f"size on disk: {format_size(self.bytes_on_disk)}")
         return lines
+
+
+def _layer_indexes(manifest: Manifest) -> dict[int, LayerIndexInfo]:
+    """Per layer indexed in every segment, its indexes summed up (see :class:`LayerIndexInfo`)."""
+    found: dict[int, LayerIndexInfo] = {}
+    for layer in manifest.layers:
+        entries = [s.indexes[layer] for s in manifest.segments if layer in s.indexes]
+        if not entries or len(entries) < len(manifest.segments):
+            continue
+        found[layer] = {
+            "factory": " + ".join(dict.fromkeys(entry.factory for entry in entries)),
+            "recall_k": entries[0].recall.k,
+            "recall": min(entry.recall.recall_at_k for entry in entries),
+            "exact": all(entry.recall.exact for entry in entries),
+            "bytes": sum(entry.bytes for entry in entries),
+            "build_s": round(sum(entry.build_s for entry in entries), 3),
+        }
+    return found
 
 
 def read_info(root: str | Path) -> IndexInfo:

@@ -104,7 +104,7 @@ def test_info_is_the_summary_indexer_info_prints(built):
     assert described.exit_code == 0, described.output
     out = ok("info", "--index", str(built.path))
     assert out == described.stdout
-    assert out.splitlines()[0] == f"{built.path}: complete (format version 1)"
+    assert out.splitlines()[0] == f"{built.path}: complete (format version 2)"
     data = json.loads(ok("info", "--index", str(built.path), "--json"))
     assert data == SenseIndex.open(built.path).info().to_dict()
     assert data["indexes"]["2"]["factory"] == "Flat" and data["layers"] == [0, 1, 2]

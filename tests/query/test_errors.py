@@ -74,25 +74,28 @@ def test_manifest_not_json(built, tmp_path):
     assert "manifest is not valid JSON" in cli_error("info", "--index", str(root))
 
 
-def test_truncated_matrix(built, tmp_path):
+def test_truncated_or_corrupt_vector_file(built, tmp_path):
     root = built.copy(tmp_path)
-    path = root / "matrix" / "layer=2.f16"
+    path = root / "vectors" / "layer=2" / "part-00000.parquet"
     path.write_bytes(path.read_bytes()[:-64])
     idx = SenseIndex.open(root)
-    with pytest.raises(IndexStateError, match=r"vector matrix is .* bytes, expected"):
+    with pytest.raises(IndexStateError, match=r"file is .* bytes, expected"):
         idx.neighbors("bank", layer=2)
     assert idx.neighbors("bank", layer=1, k=1, limit=1)[0].token == "bank"
-    assert "layer=2.f16: vector matrix" in cli_error(
+    assert "part-00000.parquet: file is" in cli_error(
         "neighbors", "--word", "bank", "--index", str(root)
     )
+    scramble(root / "vectors" / "layer=1" / "part-00000.parquet")
+    with pytest.raises(IndexStateError, match="vector file is corrupt"):
+        SenseIndex.open(root).neighbors("bank", layer=1)
 
 
 def test_corrupt_lexicon(built, tmp_path):
     root = built.copy(tmp_path)
-    scramble(root / "lexicon" / "lexicon.parquet")
+    scramble(root / "lexicon" / "segment=0" / "lexicon.parquet")
     with pytest.raises(IndexStateError, match="lexicon is corrupt"):
         SenseIndex.open(root).occurrence_ids("bank")
-    (root / "lexicon" / "postings.npy").unlink()
+    (root / "lexicon" / "segment=0" / "postings.npy").unlink()
     assert "postings.npy: file is missing" in cli_error(
         "neighbors", "--word", "bank", "--index", str(root)
     )
@@ -109,13 +112,13 @@ def test_corrupt_sentence_shard(built, tmp_path):
 
 def test_corrupt_or_missing_faiss_index(built, tmp_path):
     root = built.copy(tmp_path)
-    scramble(root / "index" / "layer=2.faiss")
+    scramble(root / "index" / "segment=0" / "layer=2.faiss")
     idx = SenseIndex.open(root)
     with pytest.raises(IndexStateError, match="corrupt"):
         idx.neighbors("bank", layer=2, scope="all", occurrence=1)
     assert len(idx.neighbors("bank", layer=2, occurrence=1)) == 10
     data = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    del data["indexes"]["1"]
+    del data["segments"][0]["indexes"]["1"]
     (root / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     assert "layer 1 has no FAISS index" in cli_error(
         "neighbors", "--word", "bank", "--layer", "1", "--scope", "all", "--index", str(root)

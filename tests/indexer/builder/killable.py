@@ -1,6 +1,6 @@
 """A build with the fake encoder, slowed down, as a process for the SIGKILL tests.
 
-Usage: python -m tests.indexer.builder.killable CORPUS OUT SHARD_ROWS STATE DELAY
+Usage: python -m tests.indexer.builder.killable CORPUS OUT SHARD_ROWS STATE DELAY [append]
 """
 
 from __future__ import annotations
@@ -12,8 +12,14 @@ from tests.indexer.builder.fakes import loader
 
 
 def main(argv: list[str]) -> None:
-    corpus, out, shard_rows, state, delay = argv
-    config = BuildConfig(out=out, shard_rows=int(shard_rows), state=state, carry_batch_size=4)
+    corpus, out, shard_rows, state, delay, *append = argv
+    config = BuildConfig(
+        out=out,
+        shard_rows=int(shard_rows),
+        state=state,
+        carry_batch_size=4,
+        append=append == ["append"],
+    )
     run_build(corpus, config, load_encoder=loader(delay=float(delay)))
 
 

@@ -15,10 +15,10 @@ import pytest
 from indexer.builder import BuildConfig, run_build
 from indexer.errors import ConfigError, CorpusError, IndexStateError
 from indexer.index import load_index
-from indexer.store import Lexicon, read_manifest
+from indexer.store import read_manifest
 from indexer.store.directory import exclusive
 from indexer.store.layout import IndexLayout
-from indexer.store.reader import open_matrix
+from indexer.store.reader import IndexReader, layer_vectors
 from tests.indexer.builder.fakes import expected_vectors, loader
 
 DIM, LAYERS = 8, 3
@@ -64,24 +64,24 @@ def test_build_writes_every_table(tmp_path, corpus, sentences):
     for layer in range(LAYERS):
         want = np.concatenate([expected_vectors(s, DIM, LAYERS)[layer] for s in sentences])
         assert np.array_equal(all_vectors(out, layer), want)
-        assert np.array_equal(open_matrix(IndexLayout(out), read_manifest(out), layer), want)
+        assert np.array_equal(layer_vectors(IndexLayout(out), read_manifest(out), layer)[:], want)
 
 
 def test_lexicon_and_index(tmp_path, corpus, sentences):
     out = tmp_path / "idx"
     build(corpus, out, layers=(0, 2))
     flat = [t for s in sentences for t in s]
-    lexicon = Lexicon.open(out)
+    lexicon = IndexReader(out).lexicon
     assert {t: lexicon.count(t) for t in lexicon.tokens} == Counter(flat)
     for token in ("bank", "w0", "naïve"):
         assert lexicon.occurrences(token).tolist() == [i for i, t in enumerate(flat) if t == token]
     manifest = read_manifest(out)
-    assert manifest.complete and sorted(manifest.indexes) == [0, 2]
+    assert manifest.complete and sorted(manifest.segments[0].indexes) == [0, 2]
     assert not (out / "vectors" / "layer=1").exists()
-    index = load_index(out / manifest.indexes[2].path)
+    index = load_index(out / manifest.segments[0].indexes[2].path)
     assert index.ntotal == len(flat)
-    assert manifest.indexes[2].recall.recall_at_k == pytest.approx(1.0)
-    query = open_matrix(IndexLayout(out), manifest, 2)[5:6].astype(np.float32)
+    assert manifest.segments[0].indexes[2].recall.recall_at_k == pytest.approx(1.0)
+    query = layer_vectors(IndexLayout(out), manifest, 2)[:][5:6].astype(np.float32)
     _, ids = index.search(query / np.linalg.norm(query), 1)
     assert flat[ids[0, 0]] == flat[5]
 
@@ -93,7 +93,7 @@ def test_skip_counts_reach_manifest_and_report(tmp_path):
     )
     out = tmp_path / "idx"
     report = build(corpus, out, errors="skip", max_sentence_tokens=8, long_sentences="split")
-    stats = read_manifest(out).reader_stats
+    stats = read_manifest(out).reader_stats()
     assert stats["skipped_encoding"] == 1 and stats["split_long"] == 1
     assert report.skipped["skipped_encoding"] == 1 and report.skipped["split_long"] == 1
     assert report.sentences == 1 + 3 + 1 and report.tokens == 3 + 20 + 2
@@ -160,13 +160,13 @@ def test_resume_after_crash_equals_uninterrupted(tmp_path, corpus, state):
 def assert_same_index(a: Path, b: Path) -> None:
     ma, mb = read_manifest(a), read_manifest(b)
     assert [s.files for s in ma.shards] == [s.files for s in mb.shards]
-    assert [s.matrix for s in ma.shards] == [s.matrix for s in mb.shards]
-    assert ma.lexicon == mb.lexicon and ma.counts == mb.counts
+    assert [s.lexicon for s in ma.segments] == [s.lexicon for s in mb.segments]
+    assert ma.corpora == mb.corpora and ma.types == mb.types
     for layer in ma.layers:
         assert np.array_equal(all_vectors(a, layer), all_vectors(b, layer))
-        ia, ib = (load_index(x / "index" / f"layer={layer}.faiss") for x in (a, b))
+        ia, ib = (load_index(x / "index" / "segment=0" / f"layer={layer}.faiss") for x in (a, b))
         assert ia.ntotal == ib.ntotal
-        assert ma.indexes[layer].sha256 == mb.indexes[layer].sha256
+        assert ma.segments[0].indexes[layer].sha256 == mb.segments[0].indexes[layer].sha256
     assert sorted(
         p.relative_to(a).as_posix() for p in a.rglob("*") if p.name != "manifest.json"
     ) == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.name != "manifest.json")
@@ -211,7 +211,7 @@ def test_stdin_builds_but_cannot_be_resumed_or_compared(tmp_path, corpus, monkey
     out = tmp_path / "idx"
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(corpus.read_bytes())))
     report = build(Path("-"), out)
-    assert report.sentences == 200 and read_manifest(out).corpus["path"] == "-"
+    assert report.sentences == 200 and read_manifest(out).corpora[0].path == "-"
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(corpus.read_bytes())))
     with pytest.raises(IndexStateError, match="from a pipe"):
         build(Path("-"), out)
@@ -280,10 +280,10 @@ def test_progress_sees_every_token_and_the_input_position(tmp_path, corpus):
 
 def test_recall_is_measured_for_approximate_indexes_only(tmp_path, corpus):
     build(corpus, tmp_path / "flat", layers=(2,))
-    flat = read_manifest(tmp_path / "flat").indexes[2].recall
+    flat = read_manifest(tmp_path / "flat").segments[0].indexes[2].recall
     assert flat.exact and not flat.measured and flat.recall_at_k == 1.0
     build(corpus, tmp_path / "hnsw", layers=(2,), index="hnsw")
-    entry = read_manifest(tmp_path / "hnsw").indexes[2]
+    entry = read_manifest(tmp_path / "hnsw").segments[0].indexes[2]
     assert entry.factory.startswith("HNSW")
     assert entry.recall.measured and entry.recall.n_queries == 200
     assert 0.5 <= entry.recall.recall_at_k <= 1.0

@@ -9,6 +9,7 @@ from indexer.builder.committer import ShardCommitter, VectorChunk, read_ahead
 from indexer.errors import IndexStateError
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest
+from indexer.store.reader import layer_vectors
 from indexer.store.shards import ShardMeta
 from tests.indexer.store.samples import sample_settings
 
@@ -65,5 +66,5 @@ def test_committer_reuses_its_buffers(tmp_path):
     committer.close()
     assert len(seen) <= 2
     assert [(s.first_occurrence, s.n_occurrences) for s in manifest.shards] == [(0, 3), (3, 2)]
-    matrix = np.fromfile(layout.matrix(2, "float32"), np.float32).reshape(-1, 2)
+    matrix = layer_vectors(layout, manifest, 2)[:]
     assert matrix.tolist() == [[6, 7], [8, 9], [10, 11], [7, 8], [9, 10]]

@@ -28,8 +28,12 @@ def committed_shards(out: Path) -> int:
         return 0
 
 
-def start(corpus: Path, out: Path, state: str, delay: float) -> subprocess.Popen[bytes]:
+def start(
+    corpus: Path, out: Path, state: str, delay: float, append: bool = False
+) -> subprocess.Popen[bytes]:
     args = [str(corpus), str(out), str(SHARD_ROWS), state, str(delay)]
+    if append:
+        args.append("append")
     return subprocess.Popen(
         [sys.executable, "-m", "tests.indexer.builder.killable", *args],
         cwd=ROOT,

@@ -14,6 +14,7 @@ from indexer.builder.plan import (
 )
 from indexer.errors import ConfigError, IndexStateError
 from indexer.store.manifest import Manifest
+from indexer.store.records import CorpusRecord
 from tests.indexer.store.samples import sample_settings
 
 
@@ -57,24 +58,76 @@ def test_settings_changes_name_each_difference():
     assert settings_changes({"a": 1}, {"b": 2}) == ["a: 1 -> None", "b: None -> 2"]
 
 
+def corpus(fingerprint: str = "abc", first_shard: int = 0, done: bool = False, path="a.txt"):
+    return CorpusRecord(
+        path=path,
+        format="text",
+        bytes=10,
+        fingerprint=fingerprint,
+        first_shard=first_shard,
+        done=done,
+    )
+
+
+def manifest(settings, *corpora: CorpusRecord, complete: bool = False) -> Manifest:
+    return Manifest(settings=settings, corpora=list(corpora or [corpus()]), complete=complete)
+
+
 def test_decide_start():
-    settings = sample_settings(dtype="float16", corpus_fingerprint="abc")
-    partial = Manifest(settings=settings)
-    complete = Manifest(settings=settings, complete=True)
-    assert decide_start(None, settings, resume=False, where="x") == "fresh"
-    assert decide_start(partial, settings, resume=False, where="x") == "resume"
-    assert decide_start(partial, settings, resume=True, where="x") == "resume"
-    assert decide_start(complete, settings, resume=False, where="x") == "done"
+    settings = sample_settings(dtype="float16")
+    partial = manifest(settings)
+    complete = manifest(settings, corpus(done=True), complete=True)
+    assert decide_start(None, settings, "abc", resume=False, where="x") == "fresh"
+    assert decide_start(partial, settings, "abc", resume=False, where="x") == "resume"
+    assert decide_start(partial, settings, "abc", resume=True, where="x") == "resume"
+    assert decide_start(complete, settings, "abc", resume=False, where="x") == "done"
     with pytest.raises(IndexStateError, match=r"^x: there is no build to resume"):
-        decide_start(None, settings, resume=True, where="x")
+        decide_start(None, settings, "abc", resume=True, where="x")
     with pytest.raises(IndexStateError, match="dtype: 'float32' -> 'float16'"):
         decide_start(
-            Manifest(settings=replace(settings, dtype="float32")), settings, resume=False, where="x"
+            manifest(replace(settings, dtype="float32")), settings, "abc", resume=False, where="x"
         )
-    piped = replace(settings, corpus_fingerprint="stdin")
+    with pytest.raises(IndexStateError, match=r"corpus_fingerprint: 'abc' -> 'xyz'.*--append"):
+        decide_start(complete, settings, "xyz", resume=False, where="x")
     with pytest.raises(IndexStateError, match="pipe"):
-        decide_start(Manifest(settings=piped), piped, resume=False, where="x")
-    assert (
-        decide_start(Manifest(settings=piped, corpus_done=True), piped, resume=False, where="x")
-        == "resume"
-    )
+        decide_start(
+            manifest(settings, corpus("stdin")), settings, "stdin", resume=False, where="x"
+        )
+    piped_done = manifest(settings, corpus("stdin", done=True))
+    assert decide_start(piped_done, settings, "stdin", resume=False, where="x") == "resume"
+
+
+def test_decide_start_of_an_append():
+    settings = sample_settings(dtype="float16")
+    built = manifest(settings, corpus(done=True), complete=True)
+    other_format = replace(settings, reader={"format": "conllu"})
+
+    def start(existing, fingerprint, **options):
+        return decide_start(
+            existing,
+            options.pop("settings", settings),
+            fingerprint,
+            resume=False,
+            where="x",
+            append=True,
+        )
+
+    assert start(built, "more") == "append"
+    assert start(built, "more", settings=other_format) == "append"  # the detected format
+    assert start(built, "abc") == "done"  # already the last corpus
+    appending = manifest(settings, corpus(done=True), corpus("more", 3, path="b.txt"))
+    assert start(appending, "more") == "resume"
+    with pytest.raises(IndexStateError, match=r"append of b\.txt is not finished"):
+        start(appending, "other")
+    with pytest.raises(IndexStateError, match=r"append of b\.txt is not finished.*--append"):
+        decide_start(appending, settings, "abc", resume=False, where="x")
+    with pytest.raises(IndexStateError, match="the build is not finished"):
+        start(manifest(settings), "more")
+    with pytest.raises(IndexStateError, match=r"holds no index to append to"):
+        start(None, "more")
+    with pytest.raises(
+        IndexStateError, match=r"cannot be appended \(dtype: 'float16' -> 'float32'"
+    ):
+        start(built, "more", settings=replace(settings, dtype="float32"))
+    with pytest.raises(IndexStateError, match="needs a corpus file"):
+        start(built, "stdin")

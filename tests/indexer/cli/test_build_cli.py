@@ -41,11 +41,11 @@ def test_two_words_build_into_the_default_directory(tmp_path, corpus, fake_model
     info = runner.invoke(app, ["info", "--verify"])
     assert info.exit_code == 0, info.output
     lines = info.stdout.splitlines()
-    assert lines[0] == f"{DEFAULT_INDEX_DIR}: complete (format version 1)"
+    assert lines[0] == f"{DEFAULT_INDEX_DIR}: complete (format version 2)"
     assert "layers: 0, 1, 2 (float16, dim 8)" in lines
     assert lines[-1] == "verified: every file matches the manifest"
     data = json.loads(runner.invoke(app, ["info", "--json"]).stdout)
-    assert data["complete"] is True and data["counts"]["sentences"] == 40
+    assert data["complete"] is True and data["corpora"][0]["sentences"] == 40
 
 
 def test_rerun_with_other_settings_is_refused_then_overwritten(tmp_path, corpus, fake_model):

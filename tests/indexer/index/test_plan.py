@@ -21,7 +21,29 @@ from indexer.sizes import parse_size
     ("n", "d", "budget", "family", "factory"),
     [
         (10_000, 256, "4G", "flat", "Flat"),
-        (1_000_000, 256, "4G", "flat", "Flat"),
+        (100_000, 256, "4G", "flat", "Flat"),
+        (100_001, 256, "4G", "ivf-pq", "IVF1265,PQ32"),
+        (1_000_000, 256, "4G", "ivf-pq", "IVF2564,PQ32"),
+        (10_000_000, 1024, "4G", "ivf-pq", "IVF2564,PQ32"),
+        (1_000_000, 300, "4G", "ivf-pq", "IVF2564,PQ30"),
+        (2_000_000, 256, "64M", "ivf-pq", "IVF2564,PQ16"),
+        (50_000, 64, "1M", "ivf-pq", "IVF894,PQ4"),
+    ],
+)
+def test_auto_grid(n, d, budget, family, factory):
+    config = IndexConfig(max_memory=parse_size(budget))
+    plan = plan_index(n, d, config)
+    assert (plan.family, plan.factory) == (family, factory)
+    assert plan.estimated_bytes is not None
+    assert plan.estimated_bytes <= config.max_memory
+    assert (plan.n_vectors, plan.dim, plan.metric) == (n, d, "ip")
+    assert plan.reason
+    assert plan.lossy == (family != "flat")
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "budget", "family", "factory"),
+    [
         (1_000_001, 256, "4G", "ivf-flat", "IVF2564,Flat"),
         (4_000_000, 256, "4G", "ivf-flat", "IVF2564,Flat"),
         (5_000_000, 256, "4G", "ivf-fp16", "IVF2564,SQfp16"),
@@ -35,18 +57,16 @@ from indexer.sizes import parse_size
         (50_000, 64, "1M", "ivf-pq", "IVF894,PQ4"),
     ],
 )
-def test_auto_grid(n, d, budget, family, factory):
-    config = IndexConfig(max_memory=parse_size(budget))
+def test_ivf_grid_takes_the_least_lossy_that_fits(n, d, budget, family, factory):
+    config = IndexConfig(kind="ivf", max_memory=parse_size(budget))
     plan = plan_index(n, d, config)
     assert (plan.family, plan.factory) == (family, factory)
-    assert plan.estimated_bytes is not None
-    assert plan.estimated_bytes <= config.max_memory
-    assert (plan.n_vectors, plan.dim, plan.metric) == (n, d, "ip")
-    assert plan.reason
+    assert plan.estimated_bytes is not None and plan.estimated_bytes <= config.max_memory
+    assert plan.lossy == (family in ("ivf-sq8", "ivf-pq"))
 
 
 def test_auto_flat_limit_is_configurable():
-    assert plan_index(5000, 32, IndexConfig(flat_max_vectors=4999)).family == "ivf-flat"
+    assert plan_index(5000, 32, IndexConfig(flat_max_vectors=4999)).family == "ivf-pq"
     assert plan_index(5000, 32, IndexConfig(flat_max_vectors=5000)).family == "flat"
 
 
@@ -65,7 +85,7 @@ def test_pq_m_divides_dim_and_is_the_largest_that_fits(d):
     n = 1_000_000
     nlist = choose_nlist(n, 100_000)
     budget = estimate_bytes("ivf-pq", n, d, nlist=nlist, pq_m=d // 4) + 1
-    plan = plan_index(n, d, IndexConfig(max_memory=budget))
+    plan = plan_index(n, d, IndexConfig(kind="ivf", max_memory=budget))
     assert plan.family == "ivf-pq" and plan.pq_m is not None
     assert d % plan.pq_m == 0
     assert plan.pq_m == d // 4  # the next divisor up does not fit
@@ -150,7 +170,7 @@ def test_bad_sizes_and_config_values():
 def test_plan_dict_round_trip():
     plan = plan_index(2_000_000, 256, IndexConfig(max_memory=parse_size("256M")))
     data = plan.to_dict()
-    assert data["factory"] == "IVF2564,PQ64" and data["pq_m"] == 64
+    assert data["factory"] == "IVF2564,PQ32" and data["pq_m"] == 32
     assert IndexPlan.from_dict(data) == plan
     with pytest.raises(IndexStateError, match="missing \\['factory'\\]"):
         IndexPlan.from_dict({k: v for k, v in data.items() if k != "factory"})

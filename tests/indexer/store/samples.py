@@ -18,7 +18,6 @@ def sample_settings(
         layers=layers,
         dtype=dtype,
         reader={"format": "text"},
-        corpus_fingerprint="abc",
         shard_rows=400,
         carry_batch_size=None,
         index={"kind": "auto"},

@@ -32,17 +32,16 @@ def test_discard_uncommitted(partial):
     orphan.write_bytes(b"half a shard")
     tmp = partial.occurrences_dir / f".part-{n:05d}.parquet.tmp"
     tmp.write_bytes(b"x")
-    stray_index = partial.index(0)
-    stray_index.parent.mkdir()
+    stray_index = partial.index(0, 0)
+    stray_index.parent.mkdir(parents=True)
     stray_index.write_bytes(b"not recorded")
-    matrix = partial.matrix(2, "float16")
-    committed = matrix.stat().st_size
-    with matrix.open("ab") as handle:
-        handle.write(b"\0" * 64)
+    stray_lexicon = partial.postings(3)
+    stray_lexicon.parent.mkdir(parents=True)
+    stray_lexicon.write_bytes(b"an optimize that was killed")
 
     discard_uncommitted(partial, manifest)
     assert not orphan.exists() and not tmp.exists() and not stray_index.exists()
-    assert matrix.stat().st_size == committed == manifest.n_occurrences * 8 * 2
+    assert not stray_lexicon.exists() and not stray_lexicon.parent.exists()
     assert verify_index(partial.root) == []
 
 
@@ -53,11 +52,11 @@ def test_missing_committed_file_is_reported(partial):
         discard_uncommitted(partial, manifest)
 
 
-def test_short_matrix_is_reported(partial):
+def test_short_vector_file_is_reported(partial):
     manifest = read_manifest(partial.root)
-    with partial.matrix(0, "float16").open("rb+") as handle:
+    with partial.vectors_part(0, 0).open("rb+") as handle:
         handle.truncate(10)
-    with pytest.raises(IndexStateError, match="fewer than"):
+    with pytest.raises(IndexStateError, match=r"vectors/layer=0/part-00000\.parquet is 10 bytes"):
         discard_uncommitted(partial, manifest)
 
 
@@ -66,12 +65,14 @@ def test_verify_finds_a_changed_byte(partial):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 1
     path.write_bytes(bytes(data))
-    with partial.matrix(1, "float16").open("rb+") as handle:
+    vectors = partial.vectors_part(1, 0)
+    with vectors.open("rb+") as handle:
+        handle.seek(vectors.stat().st_size // 2)
         handle.write(b"\x01\x02")
     problems = verify_index(partial.root)
     assert problems == [
         "occurrences/part-00000.parquet: sha256 differs from the manifest",
-        "matrix/layer=1.f16: rows of shard 0 differ from the manifest",
+        "vectors/layer=1/part-00000.parquet: sha256 differs from the manifest",
     ]
 
 

@@ -19,7 +19,7 @@ from indexer.store.manifest import (
     read_manifest,
     write_manifest,
 )
-from indexer.store.records import ShardRecord
+from indexer.store.records import CorpusRecord, SegmentRecord, ShardRecord
 from tests.indexer.builder.conftest import make_sentences, write_corpus
 from tests.indexer.builder.fakes import loader
 from tests.indexer.store.samples import sample_settings
@@ -33,9 +33,14 @@ def sample_manifest() -> Manifest:
         first_occurrence=0,
         n_occurrences=10,
         files={"occurrences/part-00000.parquet": {"bytes": 5, "sha256": "ab"}},
-        matrix={"2": "cd"},
     )
-    return Manifest(settings=sample_settings(layers=(2,), dtype="float16", dim=4), shards=[shard])
+    corpus = CorpusRecord(path="c.txt", format="text", bytes=40, fingerprint="f", first_shard=0)
+    return Manifest(
+        settings=sample_settings(layers=(2,), dtype="float16", dim=4),
+        corpora=[corpus],
+        segments=[SegmentRecord(id=0, first_shard=0)],
+        shards=[shard],
+    )
 
 
 def test_round_trip(tmp_path):
@@ -86,6 +91,9 @@ def test_missing_foreign_newer_and_broken_manifests_are_refused(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(IndexStateError, match="newer"):
         read_manifest(tmp_path)
+    path.write_text(json.dumps(data | {"format_version": 1}))
+    with pytest.raises(IndexStateError, match=r"format version 1.*`indexer upgrade .*`"):
+        read_manifest(tmp_path)
 
 
 def test_incomplete_build_is_refused_by_the_read_side(tmp_path):
@@ -120,25 +128,9 @@ def test_a_real_manifest_is_written_back_byte_for_byte(tmp_path):
         text = (root / "manifest.json").read_text(encoding="utf-8")
         assert written_back(root / "manifest.json") == text
         manifest = read_manifest(root)
-        assert manifest.complete and manifest.lexicon is not None
-        assert set(manifest.indexes) == set(manifest.layers)
+        assert manifest.complete and manifest.segments[0].lexicon is not None
+        assert set(manifest.segments[0].indexes) == set(manifest.layers)
     runs = read_manifest(out).runs
     assert [run.encoded_tokens is None for run in runs] == [True, False]
     assert runs[1].resumed_from_shard > 0
-    assert read_manifest(tmp_path / "hnsw").indexes[2].recall.measured
-
-
-def test_manifests_of_the_first_builds_still_read(tmp_path):
-    """The first builds recorded runs without a device and recalls without ``measured``."""
-    corpus = write_corpus(tmp_path / "corpus.txt", make_sentences(60, seed=2))
-    out = tmp_path / "idx"
-    run_build(corpus, BuildConfig(out=out, index="hnsw", layers=(2,)), load_encoder=loader())
-    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    for run in data["runs"]:
-        del run["device"]
-    del data["indexes"]["2"]["recall"]["measured"]
-    (out / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    manifest = read_complete_manifest(out)
-    assert [run.device for run in manifest.runs] == [None]
-    assert manifest.indexes[2].recall.measured is True
-    assert "device" not in manifest.runs[0].to_dict()
+    assert read_manifest(tmp_path / "hnsw").segments[0].indexes[2].recall.measured

@@ -1,0 +1,32 @@
+"""`indexer optimize` and `indexer upgrade`: work on a finished index directory in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from indexer.builder.optimize import optimize
+from indexer.builder.progress import make_progress
+from indexer.store.layout import DEFAULT_INDEX_DIR
+from indexer.store.upgrade import upgrade_index
+
+IndexDir = Annotated[Path, typer.Argument(help="Index directory.", show_default=True)]
+
+
+def optimize_command(
+    index_dir: IndexDir = Path(DEFAULT_INDEX_DIR),
+    progress: Annotated[
+        bool, typer.Option(help="Bar on a terminal, else a line every 30 s.")
+    ] = True,
+) -> None:
+    """Merge the segments of an index (after --append) into one: one lexicon and one FAISS
+    index per layer, rebuilt from the stored vectors. Safe to interrupt."""
+    typer.echo(optimize(index_dir, progress=make_progress(progress, 30.0)).line())
+
+
+def upgrade_command(index_dir: IndexDir = Path(DEFAULT_INDEX_DIR)) -> None:
+    """Convert an index of an earlier format version in place, without re-encoding. Safe to
+    interrupt."""
+    typer.echo(upgrade_index(index_dir).line())
