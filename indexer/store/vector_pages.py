@@ -2,16 +2,19 @@
 metadata and page headers, their rows read in place through a memory map.
 
 The vector writer's pages are PLAIN and uncompressed, and a page ends with its values: ``rows x
-dim`` little-endian floats, whole rows, after the header and the levels. So a row's bytes sit at
-a known offset of the file, and a word's vectors are read without decoding (or scanning) any
-Parquet: in time proportional to their number. A file written otherwise (compressed, dictionary
-or version-2 pages, another schema) is refused with an :class:`IndexStateError` naming it.
+dim`` little-endian floats, whole rows, after the header and the levels (or ``rows x dim`` int8
+codes, one FIXED_LEN_BYTE_ARRAY value a row, after the header: such a column has no levels).
+So a row's bytes sit at a known offset of the file, and a word's vectors are read without
+decoding (or scanning) any Parquet: in time proportional to their number. A file written
+otherwise (compressed, dictionary or version-2 pages, another schema or element type) is refused
+with an :class:`IndexStateError` naming it. int8 codes are given back as they are stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -19,21 +22,32 @@ import pyarrow.parquet as pq
 
 from indexer.errors import IndexStateError
 from indexer.store.thrift import decode_struct
-from indexer.vectors import VECTOR_DTYPES
+from indexer.vectors import STORED_DTYPES
 
 _DATA_PAGE = 0
 _PLAIN = 0
 VECTOR_COLUMN = "vector.list.element"
+#: The column of an int8 vector file: ``dim`` bytes a row.
+INT8_COLUMN = "vector"
 
 
 class VectorFile:
-    """The rows of one vector file: row ``r`` is the file's ``r``-th vector."""
+    """The rows of one vector file: row ``r`` is the file's ``r``-th vector (for ``dtype``
+    int8, its codes)."""
 
     def __init__(self, path: str | Path, dim: int, dtype: str) -> None:
+        if dtype not in STORED_DTYPES:
+            raise ValueError(f"unknown vector dtype {dtype!r}; use one of {sorted(STORED_DTYPES)}")
         self.path = Path(path)
         self.dim = dim
-        self.dtype = np.dtype(VECTOR_DTYPES[dtype]).newbyteorder("<")
+        self.dtype = np.dtype(STORED_DTYPES[dtype]).newbyteorder("<")
         self._row_bytes = dim * self.dtype.itemsize
+        # int8: one FIXED_LEN_BYTE_ARRAY of dim bytes a row; floats: dim list elements a row
+        self._column, self._leaf, self._leaf_length, self._row_values = {
+            "int8": (INT8_COLUMN, "FIXED_LEN_BYTE_ARRAY", dim, 1),
+            "float16": (VECTOR_COLUMN, "FIXED_LEN_BYTE_ARRAY", 2, dim),
+            "float32": (VECTOR_COLUMN, "FLOAT", None, dim),
+        }[dtype]
         try:
             meta = pq.ParquetFile(self.path).metadata
             self._bytes = np.memmap(self.path, dtype=np.uint8, mode="r")
@@ -46,6 +60,11 @@ class VectorFile:
 
     def __len__(self) -> int:
         return self.n_rows
+
+    @property
+    def mapped(self) -> np.ndarray:
+        """The memory map of the whole file (whose pages a reader may release)."""
+        return self._bytes
 
     def page_rows(self) -> Iterator[tuple[int, np.ndarray]]:
         """``(first row, (rows, dim) view)`` of each page, in row order, read in place."""
@@ -77,9 +96,15 @@ class VectorFile:
         row = 0
         size = len(self._bytes)
         buffer = memoryview(self._bytes.data)
+        leaf = meta.schema.column(1) if meta.num_columns == 2 else None
+        if leaf is None or (leaf.path, leaf.physical_type) != (self._column, self._leaf):
+            found = "no such column" if leaf is None else f"{leaf.path} {leaf.physical_type}"
+            self._refuse(f"its vectors are {found}, not {self._column} {self._leaf}")
+        if self._leaf_length is not None and leaf.length != self._leaf_length:
+            self._refuse(f"its {leaf.path} values are {leaf.length} bytes long")
         for group in range(meta.num_row_groups):
             chunk = meta.row_group(group).column(1)
-            if chunk.path_in_schema != VECTOR_COLUMN or chunk.compression != "UNCOMPRESSED":
+            if chunk.path_in_schema != self._column or chunk.compression != "UNCOMPRESSED":
                 self._refuse(f"column {chunk.path_in_schema} is {chunk.compression}")
             if chunk.dictionary_page_offset is not None:
                 self._refuse("it has a dictionary page")
@@ -95,11 +120,14 @@ class VectorFile:
                 if header.get(1) != _DATA_PAGE or page.get(2) != _PLAIN:
                     self._refuse(f"the page at byte {at} is not a PLAIN data page")
                 n_values, length = int(page[1]), int(header[3])
-                if n_values % self.dim or body + length > size:
+                rows = n_values // self._row_values
+                if n_values % self._row_values or rows * self._row_bytes > length:
                     self._refuse(f"the page at byte {at} does not hold whole rows of {self.dim}")
+                if body + length > size:
+                    self._refuse(f"the page at byte {at} ends past the end of the file")
                 first_rows.append(row)
-                offsets.append(body + length - n_values * self.dtype.itemsize)
-                row += n_values // self.dim
+                offsets.append(body + length - rows * self._row_bytes)
+                row += rows
                 values += n_values
                 at = body + length
             if values != chunk.num_values:
@@ -110,33 +138,11 @@ class VectorFile:
             self._refuse(f"its pages hold {row} rows, its metadata {meta.num_rows}")
         return np.array(first_rows, dtype=np.int64), np.array(offsets, dtype=np.int64)
 
-    def _refuse(self, why: str) -> None:
+    def _refuse(self, why: str) -> NoReturn:
         raise IndexStateError(
             f"not a vector file as the build writes them ({why}); rebuild the index",
             path=self.path,
         )
-
-
-class LayerVectors:
-    """One layer's vectors over its files, in occurrence order: row ``i`` is occurrence ``i``."""
-
-    def __init__(self, files: Sequence[VectorFile]) -> None:
-        self.files = list(files)
-        sizes = [len(f) for f in self.files]
-        self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-
-    def __len__(self) -> int:
-        return int(self.starts[-1])
-
-    def take(self, ids: np.ndarray | Sequence[int]) -> np.ndarray:
-        """The vectors of occurrences ``ids`` (any order, repeats allowed), in the stored dtype."""
-        n = len(self)
-        ids = _checked(ids, n, f"occurrence {{}} is outside the layer ({n} vectors)")
-        first = self.files[0]
-        out = np.empty((len(ids), first.dim), dtype=first.dtype)
-        for index, chosen in _by_part(self.starts[:-1], ids):
-            out[chosen] = self.files[index].take(ids[chosen] - self.starts[index])
-        return out
 
 
 def _checked(values: np.ndarray | Sequence[int], n: int, message: str) -> np.ndarray:
