@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import IndexStateError, QueryError
+from indexer.index.config import rerank_candidates
 from indexer.store.reader import IndexReader
 from indexer.vectors import unit_rows
 from query.search import Candidates, search_exact
@@ -21,13 +22,18 @@ class ApproximateSearch:
         self._reader = reader
         self._indexes: dict[int, list[tuple[int, Any]]] = {}
 
-    def lossy(self, layer: int) -> bool:
-        """Whether a segment's index of ``layer`` ranks by lossy codes (then more candidates
-        are re-ranked by default: ``rerank_candidates``)."""
+    def default_candidates(self, layer: int, k: int) -> int:
+        """How many candidates a search for ``k`` neighbours re-ranks: ``rerank_candidates(k)``,
+        and for a segment index of lossy codes at least what the build calibrated it to need
+        (its recorded candidates for ``recall_k``, in proportion to ``k``)."""
         from indexer.index.plan import IndexPlan
 
-        files = self._reader.index_files(layer) or []
-        return any(IndexPlan.from_dict(dict(part.plan)).lossy for part in files)
+        wanted = rerank_candidates(k)
+        for part in self._reader.index_files(layer) or []:
+            if IndexPlan.from_dict(dict(part.plan)).lossy:
+                calibrated = -(-(part.candidates or 0) * k // part.recall_k)
+                wanted = max(wanted, rerank_candidates(k, lossy=True), calibrated)
+        return wanted
 
     def indexes(self, layer: int) -> list[tuple[int, Any]]:
         """Each segment's FAISS index of ``layer`` with the segment's first occurrence,

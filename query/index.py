@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import QueryError, check_choice
-from indexer.index.config import rerank_candidates
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.reader import IndexReader
@@ -137,8 +136,9 @@ class SenseIndex:
         of ``word`` (None: all) is searched from in turn. A stored query occurrence is never
         its own neighbour. ``scope="same-word"`` searches exactly among the occurrences of
         the word; ``scope="all"`` searches every occurrence through the layer's FAISS index
-        and re-ranks its ``candidates`` (default ``max(4k, 40)``, and for an index of compact
-        codes ``max(100k, 1000)``: ``rerank_candidates``) by exact cosine.
+        and re-ranks its ``candidates`` by exact cosine (default ``max(4k, 40)``; for an index
+        of compact codes ``max(100k, 1000)`` or, in proportion to k, as many as the build
+        found it needs to reach recall@10 0.95: ``ApproximateSearch.default_candidates``).
         """
         check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
@@ -156,7 +156,7 @@ class SenseIndex:
             if candidates:
                 wanted = _positive("candidates", candidates)
             else:
-                wanted = rerank_candidates(k, lossy=self.approximate.lossy(layer))
+                wanted = self.approximate.default_candidates(layer, k)
             found = self.approximate.search(layer, vectors, k, exclude, wanted)
         return Neighbors(
             word=word,

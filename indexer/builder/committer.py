@@ -11,7 +11,7 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from indexer.store.manifest import Manifest, write_manifest
 from indexer.store.shard_writer import ShardWriter
 from indexer.store.shards import ShardMeta
 from indexer.vectors import VECTOR_DTYPES, encoded_dtype
+
+if TYPE_CHECKING:
+    from indexer.store.quantize import Int8Scale
 
 T = TypeVar("T")
 _POLL_SECONDS = 0.1
@@ -135,25 +138,6 @@ class ShardCommitter:
 
     def _new_shard(self, chunk: VectorChunk) -> ShardWriter:
         manifest = self._manifest
-        if manifest.dtype != "int8":
-            return ShardWriter(
-                self._layout,
-                chunk.index,
-                chunk.first_occurrence,
-                manifest.dim,
-                manifest.dtype,
-                manifest.layers,
-            )
-        from indexer.store.quantize import Int8Scale
-
-        if manifest.int8 is None:
-            # Fixed by the first chunk of the first shard: the same on a rerun, and recorded
-            # with the first shard's commit.
-            manifest.int8 = {
-                layer: Int8Scale.fit(chunk.buffer[i, : chunk.n]).to_dict()
-                for i, layer in enumerate(manifest.layers)
-            }
-        scales = {layer: Int8Scale.from_dict(manifest.int8[layer]) for layer in manifest.layers}
         return ShardWriter(
             self._layout,
             chunk.index,
@@ -161,8 +145,23 @@ class ShardCommitter:
             manifest.dim,
             manifest.dtype,
             manifest.layers,
-            scales,
+            self._int8_scales(chunk),
         )
+
+    def _int8_scales(self, chunk: VectorChunk) -> dict[int, Int8Scale] | None:
+        """Each layer's int8 quantization (None unless the dtype is int8), fitted on the first
+        chunk of the first shard: the same on a rerun, and recorded with that shard's commit."""
+        manifest = self._manifest
+        if manifest.dtype != "int8":
+            return None
+        from indexer.store.quantize import Int8Scale
+
+        if manifest.int8 is None:
+            manifest.int8 = {
+                layer: Int8Scale.fit(chunk.buffer[i, : chunk.n]).to_dict()
+                for i, layer in enumerate(manifest.layers)
+            }
+        return {layer: Int8Scale.from_dict(manifest.int8[layer]) for layer in manifest.layers}
 
     def _settle_oldest(self) -> None:
         index, buffer, jobs = self._in_flight.popleft()

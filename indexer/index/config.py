@@ -16,6 +16,9 @@ MIN_CANDIDATES = 40
 #: candidates and 0.9995 re-ranking 1,000.
 CODE_CANDIDATES_PER_NEIGHBOUR = 100
 MIN_CODE_CANDIDATES = 1000
+#: The most candidates the build's calibration gives a search for ``k`` neighbours of an index
+#: of lossy codes, per neighbour (``max_candidates``).
+MAX_CODE_CANDIDATES_PER_NEIGHBOUR = 1600
 
 
 def rerank_candidates(k: int, *, lossy: bool = False) -> int:
@@ -32,6 +35,15 @@ def rerank_candidates(k: int, *, lossy: bool = False) -> int:
     return max(CANDIDATES_PER_NEIGHBOUR * k, MIN_CANDIDATES)
 
 
+def max_candidates(k: int) -> int:
+    """The most candidates the build's recall calibration tries for ``k`` neighbours.
+
+    >>> max_candidates(10)
+    16000
+    """
+    return MAX_CODE_CANDIDATES_PER_NEIGHBOUR * k
+
+
 @dataclass(frozen=True)
 class IndexConfig:
     """How to index one layer's vectors.
@@ -39,7 +51,9 @@ class IndexConfig:
     ``kind`` is ``"auto"`` (choose from ``max_memory``), ``"flat"``, ``"hnsw"``, ``"ivf"``, or
     any FAISS factory string such as ``"IVF1024,SQ8"`` (used as given; FAISS validates it at
     build). ``ef_search`` and ``nprobe`` left at ``None`` take the plan's defaults, tuned for
-    recall@10 >= 0.95. ``threads`` 0 leaves FAISS's OpenMP default. ``pq_bytes`` is the most
+    recall@10 >= 0.95. ``threads`` 0 leaves FAISS's OpenMP default. ``target_recall`` is the
+    recall@``recall_k`` that the re-ranked candidates of an index of lossy codes are calibrated
+    to reach at build (``measure_recall``). ``pq_bytes`` is the most
     bytes of PQ code per vector that ``auto`` gives a layer past ``flat_max_vectors``.
 
     >>> IndexConfig(kind="ivf", nprobe=32).nprobe
@@ -56,6 +70,7 @@ class IndexConfig:
     train_sample: int = 100_000
     recall_queries: int = 200
     recall_k: int = 10
+    target_recall: float = 0.95
     hnsw_m: int = 32
     ef_search: int | None = None
     nprobe: int | None = None
@@ -81,6 +96,8 @@ class IndexConfig:
             value = getattr(self, name)
             if value < minimum:
                 raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+        if not 0 < self.target_recall <= 1:
+            raise ConfigError(f"target_recall must be in (0, 1], got {self.target_recall}")
         for name in ("ef_search", "nprobe"):
             value = getattr(self, name)
             if value is not None and value < 1:

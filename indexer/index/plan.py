@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import MISSING, asdict, dataclass, fields, replace
-from typing import Any, NoReturn
+from typing import Any
 
 from indexer.errors import ConfigError, IndexStateError
 from indexer.index.config import IndexConfig
@@ -210,10 +210,9 @@ def _plan_auto(n: int, d: int, config: IndexConfig) -> IndexPlan:
     )
     nlist = choose_nlist(n, config.train_sample)
     sizes = [m for m in range(min(d, config.pq_bytes), 0, -1) if d % m == 0]
-    candidates = [_make("ivf-pq", n, d, config, nlist=nlist, pq_m=m) for m in sizes]
-    plan = next((plan for plan in candidates if _fits(plan, config)), None)
-    if plan is None:
-        _too_small(n, d, config, candidates[-1])
+    plan = _first_fitting(
+        [_make("ivf-pq", n, d, config, nlist=nlist, pq_m=m) for m in sizes], config
+    )
     return replace(
         plan,
         reason=f"{why}; compact codes re-ranked from the stored vectors: {plan.factory}, the "
@@ -222,11 +221,17 @@ def _plan_auto(n: int, d: int, config: IndexConfig) -> IndexPlan:
     )
 
 
-def _too_small(n: int, d: int, config: IndexConfig, smallest: IndexPlan) -> NoReturn:
+def _first_fitting(candidates: list[IndexPlan], config: IndexConfig) -> IndexPlan:
+    """The first of ``candidates`` (from the least to the most lossy) within the budget; a
+    ConfigError naming the smallest when none is."""
+    plan = next((plan for plan in candidates if _fits(plan, config)), None)
+    if plan is not None:
+        return plan
+    smallest = candidates[-1]
     raise ConfigError(
-        f"max_memory {format_size(config.max_memory)} is too small for {n:,} vectors of "
-        f"dimension {d}: the smallest index, {smallest.factory}, needs at least "
-        f"{format_size(_bytes(smallest))} ({_bytes(smallest)} bytes)"
+        f"max_memory {format_size(config.max_memory)} is too small for {smallest.n_vectors:,} "
+        f"vectors of dimension {smallest.dim}: the smallest index, {smallest.factory}, needs "
+        f"at least {format_size(_bytes(smallest))} ({_bytes(smallest)} bytes)"
     )
 
 
@@ -236,9 +241,7 @@ def _plan_ivf(n: int, d: int, config: IndexConfig, why: str) -> IndexPlan:
     candidates = [_make(family, n, d, config, nlist=nlist) for family in IVF_LADDER]
     divisors = [m for m in range(d, 0, -1) if d % m == 0]
     candidates += [_make("ivf-pq", n, d, config, nlist=nlist, pq_m=m) for m in divisors]
-    plan = next((plan for plan in candidates if _fits(plan, config)), None)
-    if plan is None:
-        _too_small(n, d, config, candidates[-1])
+    plan = _first_fitting(candidates, config)
     return replace(
         plan,
         reason=f"{why}; {plan.factory} is the least lossy IVF index within "

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.index.config import IndexConfig, rerank_candidates
+from indexer.index.config import IndexConfig, max_candidates, rerank_candidates
 from indexer.index.params import is_exact, omp_threads
 from indexer.index.vectors import (
     RECALL_STREAM,
@@ -54,30 +54,42 @@ def measure_recall(
 
     The query rows stay in the index and count as their own neighbours in both searches; the
     index's ids are the matrix rows. A search re-ranks ``rerank_candidates(k, lossy=lossy)``
-    candidates, as a query of an index of ``lossy`` codes does.
+    candidates, as a query does. For an index of ``lossy`` codes that is where a calibration
+    starts: the candidates are doubled (up to ``max_candidates(k)``) until the re-ranked top k
+    reach ``config.target_recall``, and the report gives the count that did (or the most, and
+    the recall it reached), which queries of the index then re-rank.
     ``search_ms_per_query`` is the time of one batched search divided by the query count.
     """
     check_matrix(matrix)
     n = matrix.shape[0]
     k = min(config.recall_k, n)
     exact = is_exact(index)
-    candidates = k if exact else min(rerank_candidates(k, lossy=lossy), n)
+    first = k if exact else min(rerank_candidates(k, lossy=lossy), n)
+    ladder = [first]
+    while lossy and ladder[-1] < min(max_candidates(k), n):
+        ladder.append(min(2 * ladder[-1], max_candidates(k), n))
     rows = sample_rows(n, config.recall_queries, config.seed, stream=RECALL_STREAM)
     queries = read_normalized(matrix, rows)
     with omp_threads(config.threads):
-        started = time.perf_counter()
-        _, labels = index.search(queries, candidates)
-        elapsed = time.perf_counter() - started
+        _, labels = index.search(queries, ladder[-1])
     kth = exact_kth_scores(matrix, queries, k)
     labels = labels.astype(np.int64)
     positions = np.where((labels >= 0) & (labels < n), labels, -1)
     true_scores = _true_scores(matrix, queries, positions)
-    best = -np.partition(-true_scores, k - 1, axis=1)[:, :k]  # the re-ranked top k
-    hits = np.minimum((best >= kth[:, None] - TIE_TOLERANCE).sum(axis=1), k)
+    for candidates in ladder:
+        best = -np.partition(-true_scores[:, :candidates], k - 1, axis=1)[:, :k]  # re-ranked
+        hits = np.minimum((best >= kth[:, None] - TIE_TOLERANCE).sum(axis=1), k)
+        recall = float(hits.mean() / k)
+        if recall >= config.target_recall:
+            break
+    with omp_threads(config.threads):
+        started = time.perf_counter()
+        index.search(queries, candidates)
+        elapsed = time.perf_counter() - started
     return RecallReport(
         k=k,
         n_queries=len(rows),
-        recall_at_k=float(hits.mean() / k),
+        recall_at_k=recall,
         exact=exact,
         search_ms_per_query=1000 * elapsed / len(rows),
         candidates=candidates,
@@ -93,14 +105,24 @@ def exact_kth_scores(matrix: VectorMatrix | np.ndarray, queries: np.ndarray, k: 
     return best.min(axis=1)
 
 
+#: Bytes of float32 rows gathered at a time to score candidates.
+_SCORE_BYTES = 256 * 1024 * 1024
+
+
 def _true_scores(
     matrix: VectorMatrix | np.ndarray, queries: np.ndarray, positions: np.ndarray
 ) -> np.ndarray:
-    """Cosine of each query with each returned row; -inf where nothing was returned."""
+    """Cosine of each query with each returned row; -inf where nothing was returned. Queries
+    are taken a few at a time, so that their rows gathered stay within ``_SCORE_BYTES``."""
     scores = np.full(positions.shape, -np.inf, dtype=np.float32)
-    found = positions >= 0
-    query_of, _ = np.nonzero(found)
-    rows = np.unique(positions[found])
-    vectors = read_normalized(matrix, rows)[np.searchsorted(rows, positions[found])]
-    scores[found] = np.einsum("ij,ij->i", vectors, queries[query_of])
+    per_query = max(1, positions.shape[1]) * matrix.shape[1] * 4
+    step = max(1, _SCORE_BYTES // per_query)
+    for start in range(0, len(queries), step):
+        chunk = positions[start : start + step]
+        found = chunk >= 0
+        query_of, _ = np.nonzero(found)
+        rows = np.unique(chunk[found])
+        vectors = read_normalized(matrix, rows)[np.searchsorted(rows, chunk[found])]
+        part = scores[start : start + step]
+        part[found] = np.einsum("ij,ij->i", vectors, queries[start + query_of])
     return scores

@@ -94,12 +94,15 @@ class SentenceRows:
 @dataclass(frozen=True)
 class SegmentIndex:
     """One segment's FAISS index file of a layer: its ids are occurrence ids less ``first``;
-    it holds ``n`` vectors; ``plan`` is the plan it was built from (``IndexPlan.to_dict()``)."""
+    it holds ``n`` vectors; ``plan`` is the plan it was built from (``IndexPlan.to_dict()``);
+    its recall was measured re-ranking ``candidates`` (None: not recorded) for ``recall_k``."""
 
     path: Path
     first: int
     n: int
     plan: Mapping[str, Any]
+    candidates: int | None
+    recall_k: int
 
 
 class IndexReader:
@@ -188,7 +191,14 @@ class IndexReader:
             check_sizes(self.layout.root, {entry.path: entry.file})
             first, end = self.manifest.segment_range(position)
             found.append(
-                SegmentIndex(self.layout.root / entry.path, first, end - first, entry.plan)
+                SegmentIndex(
+                    self.layout.root / entry.path,
+                    first,
+                    end - first,
+                    entry.plan,
+                    entry.recall.candidates,
+                    entry.recall.k,
+                )
             )
         return found
 

@@ -3,6 +3,7 @@ after ``indexer optimize``; indexes of compact codes are re-ranked from the stor
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -80,3 +81,19 @@ def test_compact_codes_are_re_ranked_from_the_stored_vectors(tmp_path):
         exact[occurrence] = np.inf
         best = np.sort(exact)[:5]
         assert np.allclose(sorted(h.distance for h in found), best, atol=1e-5)
+
+
+def test_queries_re_rank_as_many_candidates_as_the_build_calibrated(tmp_path):
+    model = make_allennlp_model(tmp_path / "model", seed=0)
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(make_corpus(120, seed=3)) + "\n", encoding="utf-8")
+    out = tmp_path / "idx"
+    options = {"flat_max_vectors": 100, "train_sample": 2000, "recall_queries": 20}
+    build(corpus, model=str(model), out=out, device="cpu", layers=(2,), index_options=options)
+    manifest_path = out / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["segments"][0]["indexes"]["2"]["recall"]["candidates"] = 3000
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    search = SenseIndex.open(out).approximate
+    assert (search.default_candidates(2, 10), search.default_candidates(2, 20)) == (3000, 6000)
+    assert search.default_candidates(2, 1) == 1000  # never fewer than for lossy codes

@@ -74,3 +74,22 @@ def test_compact_codes_are_measured_as_queries_see_them(matrix):
     flat = IndexConfig(recall_queries=20)
     exact_report = measure_recall(build_index(matrix, plan_index(N, D, flat), flat), matrix, flat)
     assert exact_report.candidates == 10
+
+
+def test_lossy_codes_are_calibrated_to_the_target_recall():
+    """Near-duplicates (a templated corpus has thousands) are ranked at random by coarse codes:
+    the build doubles the candidates until the re-ranked top 10 reach ``target_recall``."""
+    base = clustered(5, 16, spread=0.3, seed=5)
+    rng = np.random.default_rng(1)
+    matrix = base[rng.integers(5, size=20_000)] + 0.01 * rng.standard_normal((20_000, 16))
+    matrix = matrix.astype(np.float32)
+    config = IndexConfig(kind="IVF8,PQ2", nprobe=8, recall_queries=60, target_recall=0.99)
+    index = build_index(matrix, plan_index(20_000, 16, config), config)
+    report = measure_recall(index, matrix, config, lossy=True)
+    assert report.candidates > rerank_candidates(10, lossy=True) == 1000
+    assert report.candidates in (2000, 4000, 8000, 16000)
+    assert report.recall_at_k >= 0.99
+    smaller = measure_recall(
+        index, matrix, IndexConfig(recall_queries=60, target_recall=0.01), lossy=True
+    )
+    assert smaller.candidates == 1000 and smaller.recall_at_k < report.recall_at_k
