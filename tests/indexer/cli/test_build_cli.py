@@ -91,3 +91,22 @@ def test_missing_default_model_names_the_ways_out(tmp_path, corpus, monkeypatch)
     assert "--model demo" in result.stderr
     assert "`indexer models download small`" in result.stderr
     assert not (tmp_path / "idx").exists()
+
+
+def test_append_optimize_and_upgrade_commands(tmp_path, corpus, fake_model):
+    out = str(tmp_path / "idx")
+    more = write_corpus(tmp_path / "more.txt", make_sentences(30, seed=6))
+    assert runner.invoke(app, ["build", str(corpus), "--out", out, "--no-progress"]).exit_code == 0
+    appended = runner.invoke(app, ["build", str(more), "--out", out, "--append", "--no-progress"])
+    assert appended.exit_code == 0, appended.output
+    assert "corpus: 70 sentences" in appended.stdout
+    info = runner.invoke(app, ["info", out])
+    assert "in 2 segments" in info.stdout and f"corpus: {more} (text" in info.stdout
+    merged = runner.invoke(app, ["optimize", out, "--no-progress"])
+    assert merged.exit_code == 0 and merged.stdout.startswith("merged the 2 segments of ")
+    assert "nothing to merge" in runner.invoke(app, ["optimize", out]).stdout
+    assert "already in format version 2" in runner.invoke(app, ["upgrade", out]).stdout
+    wrong = runner.invoke(app, ["build", str(more), "--out", out, "--append", "--dtype", "float32"])
+    assert wrong.exit_code == 1 and "cannot be appended (dtype: 'float16' -> 'float32')" in (
+        wrong.stderr
+    )
