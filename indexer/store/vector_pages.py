@@ -50,7 +50,8 @@ class VectorFile:
         }[dtype]
         try:
             meta = pq.ParquetFile(self.path).metadata
-            self._bytes = np.memmap(self.path, dtype=np.uint8, mode="r")
+            # a plain view of the map: slicing a np.memmap makes a memmap object each time
+            self._bytes = np.memmap(self.path, dtype=np.uint8, mode="r").view(np.ndarray)
         except FileNotFoundError as err:
             raise IndexStateError("vector file is missing", path=self.path) from err
         except (OSError, ValueError, pa.ArrowException) as err:
