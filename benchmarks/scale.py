@@ -44,9 +44,8 @@ def rss_tree(pid: int) -> int:
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        total += next(
-            int(x.split()[1]) * 1024 for x in status.splitlines() if x.startswith("VmRSS")
-        )
+        rss = [int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS")]
+        total += 1024 * sum(rss)  # none for a process that has just exited
         pids.extend(int(child) for child in children)
     return total
 
