@@ -222,7 +222,10 @@ class SenseIndex:
 
         def make() -> Candidates:
             ids = self.occurrence_ids(word)
-            return Candidates.of(ids, self.reader.vectors(layer).take(ids))
+            vectors = self.reader.vectors(layer)
+            block = Candidates.of(ids, vectors.take(ids))
+            vectors.release()  # the file pages read stay cached by the system, not counted here
+            return block
 
         return self.blocks.get((word, layer), make)
 

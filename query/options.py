@@ -15,7 +15,8 @@ SCOPE = "same-word"
 DEVICE = "cpu"
 #: Layers of a distance table when none are given.
 DISTANCE_LAYERS = (0, 1, 2)
-#: Shards whose sentence texts an open index keeps in memory.
-CACHE_SHARDS = 32
+#: Shards whose sentence texts an open index keeps in memory (as Arrow arrays: about 0.4 MiB a
+#: shard of 65,536 occurrences). The hits of a query fall in many shards of a large corpus.
+CACHE_SHARDS = 128
 #: Bytes of float32 vectors of recently searched words an open index keeps for the next query.
 CACHE_VECTORS = "256M"

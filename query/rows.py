@@ -23,9 +23,10 @@ from query.results import Occurrence
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class _SentenceShard:
-    """One shard's sentences; ``tokens`` only where a text does not split into its tokens."""
+    """One shard's sentences; ``tokens``, the shard's occurrence tokens, are read only once a
+    looked-up sentence's text does not split into its tokens (a token held a space)."""
 
     rows: SentenceRows
     tokens: list[str] | None = None
@@ -63,26 +64,29 @@ class CorpusRows:
         found: dict[int, Occurrence] = {}
         for shard in np.unique(shard_of):
             data = self._shard(int(shard))
-            for record in self._records(data, ids[shard_of == shard]):
+            for record in self._records(int(shard), data, ids[shard_of == shard]):
                 found[record.occurrence] = record
         return [found[occ] for occ in ids.tolist()]
 
-    def _records(self, data: _SentenceShard, ids: np.ndarray) -> list[Occurrence]:
+    def _records(self, index: int, data: _SentenceShard, ids: np.ndarray) -> list[Occurrence]:
         sentences = data.rows
         rows = np.searchsorted(sentences.first_occ, ids, side="right") - 1
         records = []
         for occ, row in zip(ids.tolist(), rows.tolist(), strict=True):
             position = occ - int(sentences.first_occ[row])
-            text = sentences.texts[row]
+            text = sentences.text(row)
+            words = text.split(" ")
+            if data.tokens is None and len(words) != int(sentences.n_tokens[row]):
+                data.tokens = self._reader.tokens(self._shards[index])
             if data.tokens is not None:
                 token = data.tokens[occ - int(sentences.first_occ[0])]
             else:
-                token = text.split(" ")[position]
+                token = words[position]
             records.append(
                 Occurrence(
                     occurrence=occ,
                     token=token,
-                    doc_id=sentences.doc_ids[row],
+                    doc_id=sentences.doc_id(row),
                     sent_id=int(sentences.sent_ids[row]),
                     position=position,
                     sentence=text,
@@ -102,9 +106,4 @@ class CorpusRows:
         return data
 
     def _read_shard(self, index: int) -> _SentenceShard:
-        record = self._shards[index]
-        rows = self._reader.sentences(record)
-        pairs = zip(rows.texts, rows.n_tokens.tolist(), strict=True)
-        if all(len(text.split(" ")) == n for text, n in pairs):
-            return _SentenceShard(rows)
-        return _SentenceShard(rows, self._reader.tokens(record))
+        return _SentenceShard(self._reader.sentences(self._shards[index]))

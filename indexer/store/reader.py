@@ -82,13 +82,20 @@ def read_shard_table(path: Path, columns: Sequence[str], rows: int) -> pa.Table:
 
 @dataclass(frozen=True, eq=False)
 class SentenceRows:
-    """One shard's sentences as keyword-in-context lookups read them (``KWIC_COLUMNS``)."""
+    """One shard's sentences as keyword-in-context lookups read them (``KWIC_COLUMNS``); the
+    strings stay Arrow arrays, and a row's are made Python strings when it is looked up."""
 
     sent_ids: np.ndarray
     first_occ: np.ndarray
     n_tokens: np.ndarray
-    doc_ids: list[str]
-    texts: list[str]
+    doc_ids: pa.ChunkedArray
+    texts: pa.ChunkedArray
+
+    def text(self, row: int) -> str:
+        return str(self.texts[row].as_py())
+
+    def doc_id(self, row: int) -> str:
+        return str(self.doc_ids[row].as_py())
 
 
 @dataclass(frozen=True)
@@ -221,8 +228,8 @@ class IndexReader:
             sent_ids=numeric_column(table, "sent_id", np.int64),
             first_occ=first_occ,
             n_tokens=n_tokens,
-            doc_ids=table.column("doc_id").to_pylist(),
-            texts=table.column("text").to_pylist(),
+            doc_ids=table.column("doc_id"),
+            texts=table.column("text"),
         )
 
     def tokens(self, shard: ShardRecord) -> list[str]:
