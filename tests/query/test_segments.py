@@ -60,16 +60,22 @@ def test_two_segments_answer_as_one_build(pair, tmp_path):
     assert hits(a) == hits(one.neighbors(occurrence=250, scope="all", k=8))
 
 
+def build_compact(root: Path, sentences: int, seed: int, train_sample: int) -> Path:
+    """Layer 2 of the tiny model over ``sentences`` sentences, indexed with IVF-PQ codes (the
+    automatic choice, here past 100 vectors)."""
+    model = make_allennlp_model(root / "model", seed=0)
+    corpus = root / "c.txt"
+    corpus.write_text("\n".join(make_corpus(sentences, seed=seed)) + "\n", encoding="utf-8")
+    options = {"flat_max_vectors": 100, "train_sample": train_sample, "recall_queries": 50}
+    out = root / "idx"
+    build(corpus, model=str(model), out=out, device="cpu", layers=(2,), index_options=options)
+    return out
+
+
 def test_compact_codes_are_re_ranked_from_the_stored_vectors(tmp_path):
     """An IVF-PQ index (the automatic choice past ``flat_max_vectors``) finds the exact top k
     after re-ranking; the manifest records the recall measured that way."""
-    model = make_allennlp_model(tmp_path / "model", seed=0)
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(make_corpus(300, seed=2)) + "\n", encoding="utf-8")
-    out = tmp_path / "idx"
-    options = {"flat_max_vectors": 100, "train_sample": 4000, "recall_queries": 50}
-    build(corpus, model=str(model), out=out, device="cpu", layers=(2,), index_options=options)
-    idx = SenseIndex.open(out)
+    idx = SenseIndex.open(build_compact(tmp_path, 300, seed=2, train_sample=4000))
     entry = idx.reader.manifest.segments[0].indexes[2]
     assert entry.plan["family"] == "ivf-pq" and entry.recall.candidates == 1000
     assert entry.recall.recall_at_k >= 0.95
@@ -84,12 +90,7 @@ def test_compact_codes_are_re_ranked_from_the_stored_vectors(tmp_path):
 
 
 def test_queries_re_rank_as_many_candidates_as_the_build_calibrated(tmp_path):
-    model = make_allennlp_model(tmp_path / "model", seed=0)
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(make_corpus(120, seed=3)) + "\n", encoding="utf-8")
-    out = tmp_path / "idx"
-    options = {"flat_max_vectors": 100, "train_sample": 2000, "recall_queries": 20}
-    build(corpus, model=str(model), out=out, device="cpu", layers=(2,), index_options=options)
+    out = build_compact(tmp_path, 120, seed=3, train_sample=2000)
     manifest_path = out / "manifest.json"
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
     data["segments"][0]["indexes"]["2"]["recall"]["candidates"] = 3000
