@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from indexer.store.summary import IndexInfo
     from query.index import SenseIndex
     from query.results import DistanceTable, Hit, Neighbors, Occurrence, OccurrenceList
+    from query.senses.cluster import SenseSettings
+    from query.senses.result import Sense, SenseExample, Senses, SenseTag
 
 __all__ = [
     "DistanceTable",
@@ -20,7 +22,12 @@ __all__ = [
     "Neighbors",
     "Occurrence",
     "OccurrenceList",
+    "Sense",
+    "SenseExample",
     "SenseIndex",
+    "SenseSettings",
+    "SenseTag",
+    "Senses",
 ]
 
 _HOMES = {
@@ -31,6 +38,11 @@ _HOMES = {
     "Neighbors": "query.results",
     "Occurrence": "query.results",
     "OccurrenceList": "query.results",
+    "Sense": "query.senses.result",
+    "SenseExample": "query.senses.result",
+    "SenseSettings": "query.senses.cluster",
+    "SenseTag": "query.senses.result",
+    "Senses": "query.senses.result",
 }
 
 

@@ -1,8 +1,9 @@
-"""Command line of the query side: ``query neighbors``, ``query distances``, ``query info``.
+"""Command line of the query side: ``query neighbors``, ``query senses``, ``query distances``,
+``query info``.
 
 Each command parses options, makes one ``SenseIndex`` call and prints the result. The index
 module (numpy, pyarrow) is imported when a command runs; torch only for a context sentence,
-FAISS only for ``--scope all``.
+FAISS only for ``--scope all`` and to compute senses, matplotlib only for ``--plot``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ ModelOption = Annotated[
 ]
 DeviceOption = Annotated[str, typer.Option(help="Device for embedding: cpu, cuda or auto.")]
 FormatOption = Annotated[str, typer.Option("--format", help="table, json or csv.")]
+DedupeOption = Annotated[
+    bool, typer.Option(help="Show occurrences in identical sentences once, with their count.")
+]
+PlotOption = Annotated[Path | None, typer.Option(help="Also draw a picture: FILE.png or FILE.svg.")]
 
 
 @app.callback()
@@ -89,6 +94,7 @@ def neighbors(
     limit: Annotated[
         int, typer.Option(help="With neither --context nor --occurrence: queries (0: all).")
     ] = options.LIMIT,
+    dedupe: DedupeOption = False,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
@@ -106,8 +112,61 @@ def neighbors(
         occurrence=occurrence,
         scope=scope,
         limit=limit or None,
+        dedupe=dedupe,
     )
     typer.echo(render_neighbors(result, fmt, bold=_bold()))
+
+
+@app.command()
+def senses(
+    word: Annotated[str, typer.Option(help="The word whose senses to find.")],
+    layer: Annotated[int, typer.Option(help="Layer to cluster on.")] = options.LAYER,
+    n_senses: Annotated[
+        str, typer.Option("--senses", help="auto (found by silhouette) or a number.")
+    ] = "auto",
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    examples: Annotated[
+        int, typer.Option(help="Typical occurrences shown per sense.")
+    ] = options.EXAMPLES,
+    context: Annotated[
+        str | None,
+        typer.Option(help="Tag the word in this sentence with its sense ([[w]] marks it)."),
+    ] = None,
+    plot: PlotOption = None,
+    dedupe: DedupeOption = False,
+    refresh: Annotated[
+        bool, typer.Option(help="Compute again rather than read the kept result.")
+    ] = False,
+    fmt: FormatOption = "table",
+    model: ModelOption = None,
+    device: DeviceOption = options.DEVICE,
+) -> None:
+    """The senses of a word over all its occurrences: sizes, labels, typical uses, a map."""
+    from query.render import render_senses
+
+    _check_format(fmt)
+    n = _parse_senses(n_senses)
+    if plot is not None:
+        from query.plots import picture_format
+
+        picture_format(plot)
+    opened = _open(index, model, device)
+    result = opened.senses(
+        word, layer=layer, n=n, examples=examples, dedupe=dedupe, refresh=refresh
+    )
+    tag = result.assign(context) if context is not None else None
+    typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
+    if plot is not None:
+        typer.echo(f"wrote {opened.plot_senses(result, plot)}", err=True)
+
+
+def _parse_senses(value: str) -> int | None:
+    if value == "auto":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise QueryError(f"--senses must be auto or a number, got {value!r}") from None
 
 
 @app.command()
@@ -124,14 +183,18 @@ def distances(
         map(str, options.DISTANCE_LAYERS)
     ),
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    plot: PlotOption = None,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
 ) -> None:
     """Per layer, the cosine distances between the word in SENTENCES and stored occurrences."""
+    from query.plots import picture_format, plot_distances
     from query.render import render_distances
 
     _check_format(fmt)
+    if plot is not None:
+        picture_format(plot)
     wanted = parse_layers(layers)
     items: list[Item] = [text if word is None else (text, word) for text in sentences or []]
     items.extend(occurrence or [])
@@ -139,6 +202,8 @@ def distances(
         raise QueryError("give sentences (with --word or [[word]]) and/or --occurrence IDs")
     table = _open(index, model, device).distances(items, layers=wanted)
     typer.echo(render_distances(table, fmt))
+    if plot is not None:
+        typer.echo(f"wrote {plot_distances(table, plot)}", err=True)
 
 
 @app.command()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from query import options
 from query.approximate import ApproximateSearch
 from query.cache import BlockCache
 from query.context import ContextEmbedder, context_query
+from query.dedupe import dedupe
 from query.pairs import Item, distance_table, parse_item, sentence_item, stored_item
 from query.results import (
     DistanceItem,
@@ -30,6 +33,10 @@ from query.results import (
 from query.rows import CorpusRows
 from query.search import Candidates, as_float32, search_exact
 from query.words import word_occurrences
+
+if TYPE_CHECKING:
+    from query.senses.cluster import SenseSettings
+    from query.senses.result import Senses
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +134,7 @@ class SenseIndex:
         scope: str = options.SCOPE,
         limit: int | None = options.LIMIT,
         candidates: int | None = None,
+        dedupe: bool = False,
     ) -> Neighbors:
         """The ``k`` occurrences nearest to a query, by cosine distance on ``layer``.
 
@@ -139,6 +147,7 @@ class SenseIndex:
         and re-ranks its ``candidates`` by exact cosine (default ``max(4k, 40)``; for an index
         of compact codes ``max(100k, 1000)`` or, in proportion to k, as many as the build
         found it needs to reach recall@10 0.95: ``ApproximateSearch.default_candidates``).
+        With ``dedupe``, hits in identical sentences are shown once, counted in ``duplicates``.
         """
         check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
@@ -150,22 +159,68 @@ class SenseIndex:
         points, vectors = self._query_points(word, layer, context, position, occurrence, limit)
         word = points[0].word
         exclude = [point.occurrence for point in points]
-        if scope == "same-word":
-            found = search_exact(vectors, self.word_block(word, layer), k, exclude)
-        else:
+
+        def search(wanted_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+            if scope == "same-word":
+                return search_exact(vectors, self.word_block(word, layer), wanted_k, exclude)
             if candidates:
-                wanted = _positive("candidates", candidates)
+                wanted = max(_positive("candidates", candidates), wanted_k)
             else:
-                wanted = self.approximate.default_candidates(layer, k)
-            found = self.approximate.search(layer, vectors, k, exclude, wanted)
-        return Neighbors(
-            word=word,
-            layer=layer,
-            scope=scope,
-            k=k,
-            queries=tuple(points),
-            hits=self._hits(points, found),
+                wanted = self.approximate.default_candidates(layer, wanted_k)
+            return self.approximate.search(layer, vectors, wanted_k, exclude, wanted)
+
+        hits = self._deduped(points, search, k) if dedupe else self._hits(points, search(k))
+        return Neighbors(word=word, layer=layer, scope=scope, k=k, queries=tuple(points), hits=hits)
+
+    def senses(
+        self,
+        word: str,
+        layer: int = options.LAYER,
+        n: int | None = None,
+        *,
+        examples: int = options.EXAMPLES,
+        dedupe: bool = False,
+        refresh: bool = False,
+        keep: bool = True,
+        settings: SenseSettings | None = None,
+    ) -> Senses:
+        """The senses of ``word`` on ``layer``, induced from every one of its occurrences.
+
+        ``n`` forces the number of senses (None: found by the criterion of
+        :mod:`query.senses.cluster`); ``examples`` typical occurrences are shown per sense
+        (``dedupe``: identical sentences once). The result is kept in the index directory
+        (``keep``) and read back by the next call while the index is unchanged (``refresh``
+        computes it again).
+        """
+        from query.senses.cluster import SenseSettings
+        from query.senses.induce import word_senses
+
+        chosen = settings or SenseSettings()
+        if n is not None:
+            chosen = replace(chosen, n=_positive("n", n))
+        return word_senses(
+            self,
+            word,
+            layer,
+            chosen,
+            examples=_positive("examples", examples),
+            dedupe_examples=dedupe,
+            refresh=refresh,
+            keep=keep,
         )
+
+    def plot_senses(
+        self,
+        senses: Senses,
+        path: str | Path,
+        *,
+        max_points: int = options.PLOT_POINTS,
+        size: tuple[int, int] | None = None,
+    ) -> Path:
+        """Draw the 2-D map of the word's occurrences coloured by sense (PNG or SVG by suffix)."""
+        from query.senses.projection import draw_sense_map
+
+        return draw_sense_map(self, senses, Path(path), max_points=max_points, size=size)
 
     def distances(
         self, items: Sequence[Item], layers: Sequence[int] = options.DISTANCE_LAYERS
@@ -258,6 +313,36 @@ class SenseIndex:
             for row in self.rows.lookup(ids)
         ]
         return points, self.vectors(ids, layer)
+
+    def _deduped(
+        self,
+        points: list[QueryPoint],
+        search: Callable[[int], list[tuple[np.ndarray, np.ndarray]]],
+        k: int,
+    ) -> tuple[Hit, ...]:
+        """The first ``k`` hits of distinct sentences per query point, each with the count of
+        its copies: more are searched until every query has gone past its last shown hit."""
+        wanted = 4 * k + 16
+        while True:
+            found = search(wanted)
+            every = self._hits(points, found)
+            exhausted = all(len(ids) < wanted for ids, _ in found)
+            groups: dict[int | None, list[Hit]] = {}
+            for hit in every:
+                groups.setdefault(hit.query_occurrence, []).append(hit)
+            out: list[Hit] = []
+            complete = True
+            for point in points:
+                ranked = groups.get(point.occurrence, [])
+                shown, done = dedupe(ranked, [hit.distance for hit in ranked], k)
+                complete = complete and (done or len(ranked) < wanted)
+                out.extend(
+                    replace(hit, rank=rank, duplicates=copies)
+                    for rank, (hit, copies) in enumerate(shown, start=1)
+                )
+            if complete or exhausted or wanted >= self.rows.n_occurrences:
+                return tuple(out)
+            wanted *= 4
 
     def _hits(
         self, points: list[QueryPoint], found: list[tuple[np.ndarray, np.ndarray]]

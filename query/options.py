@@ -20,3 +20,7 @@ DISTANCE_LAYERS = (0, 1, 2)
 CACHE_SHARDS = 128
 #: Bytes of float32 vectors of recently searched words an open index keeps for the next query.
 CACHE_VECTORS = "256M"
+#: Typical occurrences shown per sense.
+EXAMPLES = 5
+#: Points drawn at most on a map of a word's occurrences (a seeded sample beyond).
+PLOT_POINTS = 20_000

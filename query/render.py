@@ -8,8 +8,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from query.kwic import KwicLine
+from query.kwic import KwicLine, kwic_text
 from query.results import HIT_FIELDS, DistanceTable, Neighbors
+from query.senses.result import SENSE_FIELDS, Senses, SenseTag
 
 FORMATS = ("table", "json", "csv")
 KWIC_WIDTH = 40
@@ -58,8 +59,67 @@ def neighbors_table(result: Neighbors, *, bold: bool = False) -> str:
             for hit in hits
         ]
         contexts = aligned([hit.kwic(KWIC_WIDTH) for hit in hits], bold=bold)
+        contexts = [
+            line + _copies(hit.duplicates) for line, hit in zip(contexts, hits, strict=True)
+        ]
         lines.extend(_columns(header, rows, contexts))
     return "\n".join(lines)
+
+
+def render_senses(
+    result: Senses, fmt: str, *, tag: SenseTag | None = None, bold: bool = False
+) -> str:
+    if fmt == "json":
+        data = result.to_json()
+        if tag is not None:
+            data["context"] = tag.to_record()
+        return _json(data)
+    if fmt == "csv":
+        return _csv(SENSE_FIELDS, result.to_records())
+    return senses_table(result, tag=tag, bold=bold)
+
+
+def senses_table(result: Senses, *, tag: SenseTag | None = None, bold: bool = False) -> str:
+    """A header, then per sense its size, share, spread, label and typical occurrences."""
+    n = result.n_occurrences
+    seen = (
+        "every occurrence clustered"
+        if result.clustered >= n
+        else (f"{result.clustered:,} clustered, every one assigned")
+    )
+    scores = ", ".join(f"{k}: {v:.3f}" for k, v in sorted(result.scores.items()))
+    head = (
+        f"{result.word!r} on layer {result.layer}: {len(result)} sense"
+        f"{'s' if len(result) != 1 else ''} over {n:,} occurrences ({seen}"
+        + (f"; silhouette by number of senses {scores}" if scores else "")
+        + ("; kept result" if result.cached else "")
+        + ")"
+    )
+    lines = [head]
+    for sense in result.senses:
+        lines.append("")
+        lines.append(
+            f"sense {sense.sense}: {sense.size:,} occurrences ({sense.share:.1%}), "
+            f"spread {sense.spread:.3f}, label: {sense.label_text}"
+        )
+        if sense.examples:
+            kwic = aligned([example.kwic(KWIC_WIDTH) for example in sense.examples], bold=bold)
+            for example, line in zip(sense.examples, kwic, strict=True):
+                lines.append(f"  {example.occurrence:>10}  {line}{_copies(example.duplicates)}")
+    if tag is not None:
+        line = kwic_text(tag.sentence, tag.position, tag.word, KWIC_WIDTH).render(bold=bold)
+        distances = ", ".join(f"{i}: {d:.4f}" for i, d in enumerate(tag.distances))
+        lines.append("")
+        lines.append(f"context: {line}")
+        lines.append(
+            f"  sense {tag.sense} ({result[tag.sense].label_text}); distance to each sense: "
+            f"{distances}"
+        )
+    return "\n".join(lines)
+
+
+def _copies(duplicates: int) -> str:
+    return f"  (+{duplicates} identical)" if duplicates else ""
 
 
 def render_distances(table: DistanceTable, fmt: str) -> str:

@@ -15,16 +15,23 @@ import numpy as np
 from query.kwic import KwicLine, kwic_text
 
 OCCURRENCE_FIELDS = ("occurrence", "token", "doc_id", "sent_id", "position", "sentence")
-HIT_FIELDS = ("query_occurrence", "rank", "occurrence", "distance", *OCCURRENCE_FIELDS[1:])
+HIT_FIELDS = (
+    "query_occurrence",
+    "rank",
+    "occurrence",
+    "distance",
+    *OCCURRENCE_FIELDS[1:],
+    "duplicates",
+)
 
 
-def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
+def frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
     import pandas as pd
 
     return pd.DataFrame.from_records(records, columns=list(columns))
 
 
-class _StoredToken:
+class StoredToken:
     """What a stored occurrence and a hit share: a keyword-in-context line and a record."""
 
     token: str
@@ -39,7 +46,7 @@ class _StoredToken:
 
 
 @dataclass(frozen=True)
-class Occurrence(_StoredToken):
+class Occurrence(StoredToken):
     """One stored token occurrence: its id, token, document, sentence, position and text."""
 
     occurrence: int
@@ -72,14 +79,15 @@ class OccurrenceList:
 
     def to_pandas(self) -> Any:
         """A ``pandas.DataFrame`` with the columns of ``OCCURRENCE_FIELDS``."""
-        return _frame(self.to_records(), OCCURRENCE_FIELDS)
+        return frame(self.to_records(), OCCURRENCE_FIELDS)
 
 
 @dataclass(frozen=True)
-class Hit(_StoredToken):
+class Hit(StoredToken):
     """One neighbour: the occurrence found, its rank (1 = nearest) and cosine distance.
 
     ``query_occurrence`` is the stored occurrence searched from, or None for a context query.
+    With ``dedupe``, ``duplicates`` counts the other hits in an identical sentence, not shown.
     """
 
     query_occurrence: int | None
@@ -91,6 +99,7 @@ class Hit(_StoredToken):
     sent_id: int
     position: int
     sentence: str
+    duplicates: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,7 @@ class Neighbors:
 
     def to_pandas(self) -> Any:
         """A ``pandas.DataFrame`` with the columns of ``HIT_FIELDS``, one row per hit."""
-        return _frame(self.to_records(), HIT_FIELDS)
+        return frame(self.to_records(), HIT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -187,7 +196,7 @@ class DistanceTable:
     def to_pandas(self) -> Any:
         """The pairs of :meth:`to_records` as a ``pandas.DataFrame``."""
         columns = ("a", "b", "a_label", "b_label", *(f"layer_{layer}" for layer in self.layers))
-        return _frame(self.to_records(), columns)
+        return frame(self.to_records(), columns)
 
     def square(self, layer: int) -> Any:
         """One layer's matrix as a ``pandas.DataFrame`` labelled by the items."""

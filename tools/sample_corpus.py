@@ -116,6 +116,27 @@ def generate_heldout(
     return out
 
 
+def sense_sentences(
+    per_sense: int,
+    seed: int,
+    exclude: Iterable[str],
+    *,
+    one_sense: Sequence[str] = (),
+) -> list[SampleSentence]:
+    """Unseen sentences with known senses: ``per_sense`` of each sense of each ambiguous word,
+    except that the words of ``one_sense`` keep their first sense only (controls)."""
+    out: list[SampleSentence] = []
+    for word, senses in ambiguous_words().items():
+        kept = senses[:1] if word in one_sense else senses
+        pool = generate_heldout(per_sense * len(senses) * 3, seed, exclude, word=word)
+        for sense in kept:
+            chosen = [sentence for sentence in pool if sentence.sense == sense][:per_sense]
+            if len(chosen) < per_sense:
+                raise ValueError(f"only {len(chosen)} unseen sentences for {word}.{sense}")
+            out.extend(chosen)
+    return out
+
+
 def write_lines(path: Path, lines: Sequence[str]) -> None:
     """Write one line per sentence, creating parent folders."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ An index directory (default ``./elmo-index``) holds::
     index/segment=0/layer=2.faiss         its FAISS index of a layer (compact codes of the
                                           L2-normalized vectors), ids = occ_id - segment start
     state/part-00000.npz                  encoder state after a shard (``carry`` policy only)
+    senses/layer=2/word=bank/senses=auto/ a word's induced senses (``query senses``), kept for
+                                          the next call (``indexer.store.senses``)
 
 Shards are numbered across the whole directory; a segment is a run of consecutive shards
 (the shards of one corpus, or after ``indexer optimize`` all of them) with its own lexicon
@@ -27,8 +29,10 @@ polars, DuckDB) never see it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 DEFAULT_INDEX_DIR = "elmo-index"
 """The output directory of ``indexer build`` and the input of ``query`` when none is given."""
@@ -50,6 +54,7 @@ ENTRIES = (
     "lexicon",
     "index",
     "state",
+    "senses",
 )
 #: Entries of earlier format versions, removed with the others by ``--overwrite``.
 LEGACY_ENTRIES = ("matrix",)
@@ -62,6 +67,20 @@ def part_name(shard: int) -> str:
     'part-00007.parquet'
     """
     return f"part-{shard:0{PART_DIGITS}d}.parquet"
+
+
+def word_name(word: str) -> str:
+    """``word`` as a file name: percent-encoded, and shortened with a digest when long.
+
+    >>> word_name("bank"), word_name("a/b"), word_name("..")
+    ('bank', 'a%2Fb', '..')
+    >>> len(word_name("x" * 500))
+    137
+    """
+    name = quote(word, safe="")
+    if len(name) <= 120:
+        return name
+    return f"{name[:120]}~{hashlib.sha256(word.encode()).hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,16 @@ class IndexLayout:
 
     def state_part(self, shard: int) -> Path:
         return self.state_dir / f"part-{shard:0{PART_DIGITS}d}.npz"
+
+    def senses(self, layer: int, word: str, setting: str) -> Path:
+        """Folder of the induced senses of ``word`` on ``layer`` with ``setting``."""
+        return (
+            self.root
+            / "senses"
+            / f"layer={layer}"
+            / f"word={word_name(word)}"
+            / f"senses={setting}"
+        )
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the root, with ``/`` separators (as the manifest records it)."""

@@ -7,8 +7,10 @@ import importlib
 
 import pytest
 
-MODULES = ["query.cache", "query.context", "query.kwic", "query.pairs", "query.render",
-           "query.search", "query.words"]  # fmt: skip
+MODULES = ["query.cache", "query.context", "query.dedupe", "query.kwic", "query.pairs",
+           "query.render", "query.search", "query.words", "query.senses.cluster",
+           "query.senses.labels", "query.senses.projection",
+           "tests.query.senses.scoring"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", MODULES)
