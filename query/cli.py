@@ -207,6 +207,59 @@ def distances(
 
 
 @app.command()
+def serve(
+    index: Annotated[
+        list[str] | None,
+        typer.Option(help="An index directory, or NAME=DIR (repeatable: several indexes)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Bearer token every request but /healthz must give (needed off loopback; "
+            "default: $ELMO_INDEX_TOKEN)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    cors: Annotated[
+        list[str] | None, typer.Option(help="An origin allowed cross-origin (repeatable).")
+    ] = None,
+    batch_window_ms: Annotated[
+        float,
+        typer.Option(
+            help="How long a context sentence waits to be embedded with others (0: alone)."
+        ),
+    ] = 5.0,
+    model: ModelOption = None,
+    device: DeviceOption = options.DEVICE,
+) -> None:
+    """Serve the JSON API and the web page (FastAPI on uvicorn; `pip install
+    'elmo-sense-index[serve]'`)."""
+    from query.serve.config import ServeSettings, parse_indexes, token_from_environment
+
+    try:
+        from query.serve.app import run
+    except ImportError as err:
+        raise QueryError(
+            f"query serve needs its extra ({err.name} is missing): "
+            "pip install 'elmo-sense-index[serve]'"
+        ) from err
+    settings = ServeSettings(
+        indexes=parse_indexes(index or [DEFAULT_INDEX_DIR]),
+        host=host,
+        port=port,
+        token=token_from_environment(token),
+        workers=workers,
+        cors_origins=tuple(cors or ()),
+        batch_window_ms=batch_window_ms,
+        model=model,
+        device=device,
+    )
+    run(settings)
+
+
+@app.command()
 def info(
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -8,6 +8,8 @@ occurrence at distance 0 (up to batching noise of the encoder).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -123,7 +125,17 @@ def model_reference(manifest: Manifest, override: str | Path | None) -> str:
 
 
 class ContextEmbedder:
-    """Embeds context sentences with the model an index was built with."""
+    """Embeds context sentences with the model an index was built with.
+
+    One encoder call runs at a time (calls from several threads wait their turn).
+    :meth:`prepare` embeds many sentences in one batch and keeps their vectors for the
+    :meth:`embed` calls that follow (the service's micro-batching); under the ``warm`` and
+    ``zero`` state policies a sentence's vectors do not depend on its batch, so this changes
+    nothing but the speed.
+    """
+
+    #: Sentences whose prepared vectors are kept, at most.
+    PREPARED = 512
 
     def __init__(
         self, manifest: Manifest, model: str | Path | None = None, device: str = "cpu"
@@ -132,6 +144,8 @@ class ContextEmbedder:
         self._override = model
         self._device = device
         self._encoder: Any = None
+        self._lock = threading.Lock()
+        self._prepared: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
 
     @property
     def num_layers(self) -> int:
@@ -168,10 +182,35 @@ class ContextEmbedder:
 
     def embed(self, tokens: Sequence[str]) -> np.ndarray:
         """(num_layers, len(tokens), dim) float32 vectors, rounded to the stored dtype."""
+        key = tuple(tokens)
+        with self._lock:
+            ready = self._prepared.pop(key, None)
+            if ready is not None:
+                return ready
+            return self._embed([list(tokens)])[0]
+
+    def prepare(self, sentences: Sequence[Sequence[str]]) -> None:
+        """Embed ``sentences`` in one batch (one at a time under ``carry``) and keep their
+        vectors for the next :meth:`embed` of each."""
+        wanted = list(dict.fromkeys(tuple(s) for s in sentences))
+        with self._lock:
+            wanted = [key for key in wanted if key not in self._prepared]
+            if not wanted:
+                return
+            for key, vectors in zip(wanted, self._embed([list(k) for k in wanted]), strict=True):
+                self._prepared[key] = vectors
+            while len(self._prepared) > self.PREPARED:
+                self._prepared.popitem(last=False)
+
+    def _embed(self, batch: list[list[str]]) -> list[np.ndarray]:
         encoder = self.encoder
+        stored = VECTOR_DTYPES[self._manifest.dtype]
         if encoder.state == "carry":
             # A context is embedded alone: from the start state, not after earlier queries.
-            encoder.reset_state()
-        vectors = np.asarray(encoder.embed_sentence(list(tokens)))
-        stored = VECTOR_DTYPES[self._manifest.dtype]
-        return vectors.astype(stored).astype(np.float32)
+            out = []
+            for tokens in batch:
+                encoder.reset_state()
+                out.append(np.asarray(encoder.embed_sentence(tokens)))
+        else:
+            out = [np.asarray(v) for v in encoder.embed_batch(batch)]
+        return [vectors.astype(stored).astype(np.float32) for vectors in out]

@@ -1,0 +1,201 @@
+"""The ASGI app: the indexes it serves, its middleware (token, body bound, metrics, CORS), error
+answers, the web page's files, and the API routes (``query.serve.routes``).
+
+Every error is a 4xx JSON answer ``{"error": {"parameter", "message"}}`` naming the parameter
+where one is at fault; nothing in a request names a file, and no endpoint writes anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from indexer.errors import ElmoIndexError
+from query.index import SenseIndex
+from query.serve.batching import ContextBatcher
+from query.serve.config import (
+    SETTINGS_VARIABLE,
+    IndexNotServed,
+    ServeSettings,
+    settings_from_json,
+    settings_to_json,
+)
+from query.serve.metrics import Metrics
+from query.serve.security import error, guard, login
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: Senses computed by the service and kept in its memory, per index.
+SENSES_KEPT = 64
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class Served:
+    """One served index: its reader, the lock its calls take, and its context batcher."""
+
+    name: str
+    index: SenseIndex
+    batcher: ContextBatcher
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    senses: OrderedDict[tuple[str, int, int | None], Any] = field(default_factory=OrderedDict)
+
+    async def call(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the index in a worker thread, one call of this index at a time."""
+
+        def locked() -> T:
+            with self.lock:
+                return work()
+
+        return await asyncio.to_thread(locked)
+
+
+def open_indexes(settings: ServeSettings) -> dict[str, Served]:
+    """Open every index of ``settings`` (the manifest only; the rest on first use)."""
+    served = {}
+    for name, path in settings.indexes.items():
+        index = SenseIndex.open(path, model=settings.model, device=settings.device)
+        batcher = ContextBatcher(
+            index.embedder.prepare, settings.batch_window_ms / 1000, settings.max_batch
+        )
+        served[name] = Served(name, index, batcher)
+        logger.info("serving %s as %r", path, name)
+    return served
+
+
+def create_app(settings: ServeSettings, served: Mapping[str, Served] | None = None) -> FastAPI:
+    """The service over ``served`` (default: the indexes of ``settings``, opened now)."""
+    from query.serve.routes import api
+
+    indexes = dict(served) if served is not None else open_indexes(settings)
+    metrics = Metrics()
+    app = FastAPI(
+        title="elmo-sense-index",
+        summary="Occurrences of a word used the same way, senses, distances: over ELMo layers.",
+        version="1",
+    )
+    app.state.indexes = indexes
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.middleware("http")(guard(settings.token, settings.limits.body_bytes))
+    app.middleware("http")(metrics.middleware())
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"]
+        )
+    _errors(app)
+    app.include_router(api(settings.limits))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        for one in indexes.values():
+            metrics.batches.inc(one.batcher.batches - getattr(one, "_counted", 0))
+            one._counted = one.batcher.batches  # type: ignore[attr-defined]
+        return metrics.answer()
+
+    @app.post("/login", include_in_schema=False)
+    async def sign_in(request: Request) -> Response:
+        return await login(request, settings.token)
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> Response:
+        if not (STATIC / "index.html").is_file():
+            return error(404, "the web page is not installed")
+        return FileResponse(STATIC / "index.html")
+
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def parameter_named(message: str, params: Mapping[str, Any]) -> str | None:
+    """The request parameter a QueryError's message is about: one it names, or whose value it
+    quotes.
+
+    >>> parameter_named("k must be at least 1, got 0", {"word": "bank", "k": "0"})
+    'k'
+    >>> parameter_named("'bnak' does not occur in the corpus", {"word": "bnak", "k": "3"})
+    'word'
+    """
+    for name in params:
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", message):
+            return name
+    for name, value in params.items():
+        if str(value) and str(value) in message:
+            return name
+    return None
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(ElmoIndexError)
+    async def project_error(request: Request, err: ElmoIndexError) -> JSONResponse:
+        if isinstance(err, IndexNotServed):
+            return error(404, str(err), "index")
+        params = dict(request.query_params) | dict(request.path_params)
+        return error(400, str(err), parameter_named(str(err), params))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0] if err.errors() else {}
+        where = [str(part) for part in first.get("loc", ()) if part not in ("query", "body")]
+        message = str(first.get("msg", "invalid request"))
+        name = where[0] if where else None
+        return error(400, f"{name}: {message}" if name else message, name)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, err: HTTPException) -> JSONResponse:
+        return error(err.status_code, str(err.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception) -> JSONResponse:
+        logger.exception("unexpected error answering %s", request.url.path)
+        return error(500, "internal error")
+
+
+def app_from_environment() -> FastAPI:
+    """The app of a worker process of ``--workers N`` (settings in ``SETTINGS_VARIABLE``)."""
+    import os
+
+    return create_app(settings_from_json(os.environ[SETTINGS_VARIABLE]))
+
+
+def run(settings: ServeSettings) -> None:
+    """Serve until interrupted."""
+    import os
+
+    import uvicorn
+
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "limit_concurrency": 256,
+        "timeout_keep_alive": 5,
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+    uvicorn.run(
+        "query.serve.app:app_from_environment", factory=True, workers=settings.workers, **common
+    )
