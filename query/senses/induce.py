@@ -165,6 +165,10 @@ def _result(
     meta = files.meta
     table = files.senses.to_pydict()
     kept = files.examples.to_pydict()
+    assignments = files.assignments
+    ids = numeric_column(assignments, "occurrence", np.int64)
+    labels = numeric_column(assignments, "sense", np.int32)
+    distances = numeric_column(assignments, "distance", np.float32)
     by_sense: dict[int, list[SenseExample]] = {}
     for i, sense in enumerate(kept["sense"]):
         by_sense.setdefault(int(sense), []).append(
@@ -173,17 +177,21 @@ def _result(
     senses = []
     for i, sense in enumerate(table["sense"]):
         ranked = by_sense.get(int(sense), [])
+        size = int(table["size"][i])
+        if len(ranked) < size and (dedupe_examples or examples > len(ranked)):
+            ranked = _ranked(
+                index, int(sense), ranked, ids, labels, distances, examples, dedupe_examples
+            )
         senses.append(
             Sense(
                 sense=int(sense),
-                size=int(table["size"][i]),
+                size=size,
                 share=float(table["share"][i]),
                 label=tuple(table["label"][i]),
                 spread=float(table["spread"][i]),
                 examples=_examples(ranked, examples, dedupe_examples),
             )
         )
-    assignments = files.assignments
     centres = np.concatenate(
         [_list_values(chunk) for chunk in files.senses.column("centre").chunks]
     ).reshape(len(senses), -1)
@@ -192,9 +200,9 @@ def _result(
         layer=meta.layer,
         setting=meta.setting,
         senses=tuple(senses),
-        occurrence_ids=numeric_column(assignments, "occurrence", np.int64),
-        labels=numeric_column(assignments, "sense", np.int32),
-        distances=numeric_column(assignments, "distance", np.float32),
+        occurrence_ids=ids,
+        labels=labels,
+        distances=distances,
         centres=centres,
         scores=meta.scores,
         separations=meta.separations,
@@ -229,6 +237,44 @@ def tag(
         sense=int(np.argmin(distances)),
         distances=tuple(float(d) for d in distances),
     )
+
+
+def _ranked(
+    index: SenseIndex,
+    sense: int,
+    kept: list[SenseExample],
+    ids: np.ndarray,
+    labels: np.ndarray,
+    distances: np.ndarray,
+    n: int,
+    dedupe_examples: bool,
+) -> list[SenseExample]:
+    """``kept`` (the stored nearest occurrences of ``sense``) followed by the next ones, read
+    until ``n`` are shown (``dedupe_examples``: ``n`` distinct sentences, every copy of them
+    counted) or the sense has no more."""
+    rows = np.flatnonzero(labels == sense)
+    rows = rows[np.lexsort((ids[rows], distances[rows]))]
+    ranked = list(kept)
+    while len(ranked) < len(rows):
+        if not dedupe_examples and len(ranked) >= n:
+            break
+        if dedupe_examples:
+            _, complete = dedupe(ranked, [e.distance for e in ranked], n)
+            if complete:
+                break
+        more = rows[len(ranked) : len(ranked) + max(len(ranked), EXAMPLES_KEPT)]
+        for rank, row, record in zip(
+            range(len(ranked) + 1, len(ranked) + len(more) + 1),
+            more.tolist(),
+            index.rows.lookup(ids[more]),
+            strict=True,
+        ):
+            ranked.append(
+                SenseExample(
+                    sense=sense, rank=rank, distance=float(distances[row]), **record.to_record()
+                )
+            )
+    return ranked
 
 
 def _examples(

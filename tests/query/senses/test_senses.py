@@ -170,3 +170,16 @@ def test_sense_examples_dedupe(repeated: SenseIndex):
     assert len(sentences) == len(set(sentences)) == 30
     counts = {e.sentence: e.duplicates for e in result[0].examples}
     assert sorted(counts.values())[-1] == 4 and sum(counts.values()) == 4
+
+
+def test_more_examples_than_kept_are_read_in_order(sense_corpus: SenseCorpus, tmp_path: Path):
+    copy = sense_corpus.copy(tmp_path)
+    copy.open().senses("bank", n=1)  # kept: its 50 nearest
+    result = copy.open().senses("bank", n=1, examples=70)
+    assert result.cached
+    examples = result[0].examples
+    assert [e.rank for e in examples] == list(range(1, 71))
+    distances = [e.distance for e in examples]
+    np.testing.assert_allclose(distances, np.sort(result.distances)[:70], atol=1e-7)
+    index = copy.open()
+    assert all(index.occurrence(e.occurrence).sentence == e.sentence for e in examples[48:])
