@@ -57,16 +57,24 @@ class ShardCommitter:
 
     A shard is committed on a thread of its own: the shard is recorded in the manifest
     (rewritten atomically) only after all of its files are on disk, and the previous shard's
-    saved encoder state is deleted after that. ``close`` waits for what was handed over, stops
-    the threads and re-raises a write error; the other methods re-raise one as soon as it is
-    known.
+    saved encoder state is deleted after that (with ``publish`` False the shard is only added to
+    ``manifest.shards`` in memory: the driver of a distributed build records it). ``close``
+    waits for what was handed over, stops the threads and re-raises a write error; the other
+    methods re-raise one as soon as it is known.
     """
 
     def __init__(
-        self, layout: IndexLayout, manifest: Manifest, chunk_rows: int = 8192, pending: int = 0
+        self,
+        layout: IndexLayout,
+        manifest: Manifest,
+        chunk_rows: int = 8192,
+        pending: int = 0,
+        *,
+        publish: bool = True,
     ):
         self._layout = layout
         self._manifest = manifest
+        self._publish = publish
         self._pending = pending
         shape = (len(manifest.layers), chunk_rows, manifest.dim)
         floats = VECTOR_DTYPES[encoded_dtype(manifest.dtype)]
@@ -205,6 +213,8 @@ class ShardCommitter:
         record = shard.commit(meta)
         previous = manifest.shards[-1].state if manifest.shards else None
         manifest.shards.append(record)
+        if not self._publish:  # a part of a distributed build: its driver records the shards
+            return
         write_manifest(self._layout, manifest)
         if previous is not None:
             (self._layout.root / previous).unlink(missing_ok=True)

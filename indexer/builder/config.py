@@ -27,6 +27,10 @@ from indexer.vectors import STORED_DTYPES
 DEFAULT_DTYPE = "float16"
 
 
+#: How a build runs: in this process, or on a Ray cluster (``indexer.builder.distributed``).
+ENGINES = ("local", "ray")
+
+
 @dataclass(frozen=True)
 class BuildConfig:
     """Every option of ``indexer build``; the defaults make ``indexer build corpus.txt`` work.
@@ -47,6 +51,10 @@ class BuildConfig:
       index in ``out`` first. With neither, an interrupted build with the same settings resumes
       and one with other settings is refused. ``append``: add the corpus to the finished
       index in ``out`` as a new segment (same settings; nothing already there is re-encoded).
+    - ``engine``: ``local`` (this process) or ``ray`` (:mod:`indexer.builder.distributed`:
+      ``workers`` actors of ``threads_per_worker`` threads and ``gpus_per_worker`` GPUs on the
+      cluster at ``ray_address``, None: a Ray instance on this machine, ``"auto"``: the cluster
+      this machine is in), each encoding parts of ``part_shards`` shards.
     - ``progress``: a bar on a terminal, else a line every ``progress_interval`` seconds.
     """
 
@@ -71,6 +79,12 @@ class BuildConfig:
     progress: bool = False
     progress_interval: float = 30.0
     index_options: Mapping[str, Any] = field(default_factory=dict)
+    engine: str = "local"
+    ray_address: str | None = None
+    workers: int = 2
+    threads_per_worker: int = 1
+    gpus_per_worker: float = 0.0
+    part_shards: int = 8
 
     def __post_init__(self) -> None:
         layers = parse_layers(self.layers) if isinstance(self.layers, str) else self.layers
@@ -81,7 +95,8 @@ class BuildConfig:
         object.__setattr__(self, "max_index_memory", parse_size(self.max_index_memory))
         check_choice("dtype", self.dtype, STORED_DTYPES)
         check_choice("state", self.state, STATE_POLICIES)
-        for name in ("batch_tokens", "carry_batch_size", "shard_rows"):
+        check_choice("engine", self.engine, ENGINES)
+        for name in ("batch_tokens", "carry_batch_size", "shard_rows", "part_shards"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.progress_interval <= 0:

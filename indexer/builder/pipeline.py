@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,14 +58,56 @@ def load_model(config: BuildConfig) -> BuildEncoder:
         ) from err
 
 
-def build(corpus: str | Path, config: BuildConfig | None = None, /, **options: Any) -> BuildReport:
-    """Build an index directory from a tokenized corpus (``"-"`` reads stdin).
+def build(
+    corpus: str | Path | Sequence[str | Path],
+    config: BuildConfig | None = None,
+    /,
+    **options: Any,
+) -> BuildReport:
+    """Build an index directory from a tokenized corpus (``"-"`` reads stdin), or from several
+    (files, folders, globs: each file a segment, in order).
 
     ``options`` are :class:`BuildConfig` fields and override ``config``; for example
-    ``build("corpus.txt", model="demo", out="my-index", layers=(2,), overwrite=True)``.
-    A killed build resumes when run again with the same settings.
+    ``build("corpus.txt", model="demo", out="my-index", layers=(2,), overwrite=True)``, or
+    ``build(["a.txt", "b.txt"], engine="ray", workers=4)``. A killed build resumes when run
+    again with the same settings.
     """
-    return run_build(corpus, configure(config, options))
+    chosen = configure(config, options)
+    if chosen.engine == "ray":
+        from indexer.builder.distributed import RayOptions, build_distributed
+
+        inputs = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
+        return build_distributed(inputs, chosen, RayOptions.of(chosen))
+    if isinstance(corpus, (str, Path)) and not _several(corpus):
+        return run_build(corpus, chosen)
+    return build_files(corpus if not isinstance(corpus, (str, Path)) else [corpus], chosen)
+
+
+def _several(corpus: str | Path) -> bool:
+    """Whether ``corpus`` names a folder or a glob rather than one file (or stdin)."""
+    text = str(corpus)
+    return text != "-" and (Path(text).is_dir() or any(ch in text for ch in "*?["))
+
+
+def build_files(inputs: Sequence[str | Path], config: BuildConfig) -> BuildReport:
+    """Several corpus files in one process: the first built, each next one appended as a new
+    segment; on a rerun the files already recorded are skipped and an unfinished one resumed."""
+    from indexer.builder.parts import expand_inputs
+
+    files = expand_inputs(inputs)
+    layout = IndexLayout(Path(config.out))
+    existing = None if config.overwrite else read_existing(layout)
+    recorded = [corpus.fingerprint for corpus in existing.corpora] if existing else []
+    report = None
+    for position, path in enumerate(files):
+        if position < len(recorded) - 1 and recorded[position] == fingerprint(path):
+            continue
+        step = (
+            config if position == 0 else dataclasses.replace(config, overwrite=False, append=True)
+        )
+        report = run_build(path, step)
+    assert report is not None
+    return report
 
 
 def configure(config: BuildConfig | None, options: Mapping[str, Any]) -> BuildConfig:

@@ -61,7 +61,9 @@ class StreamPlan:
     """Where the stream starts (after the committed shards) and how it is cut and encoded.
 
     ``skip_sentences`` are the corpus's sentences already committed (read again, not encoded);
-    ``first_sentence`` and ``first_occurrence`` the ids of the next ones in the directory.
+    ``first_sentence`` and ``first_occurrence`` the ids of the next ones in the directory;
+    ``max_shards``, where given, stops the stream after that many shards (a part of a
+    distributed build).
     """
 
     layers: tuple[int, ...]
@@ -75,6 +77,7 @@ class StreamPlan:
     first_sentence: int = 0
     first_occurrence: int = 0
     skip_sentences: int = 0
+    max_shards: int | None = None
 
 
 @dataclass
@@ -177,11 +180,13 @@ def stream_corpus(
     position = reader.position_bytes()
     progress.start(reader.total_bytes, position)
     multiple = plan.carry_batch_size if plan.carry else 1
-    shards = (
+    shards: Iterator[tuple[list[Sentence], int]] = (
         (shard, reader.position_bytes())
         for shard in plan_shards(sentences, lambda s: len(s.tokens), plan.shard_rows, multiple)
     )
     index, first_sentence, first_occ = plan.first_shard, plan.first_sentence, plan.first_occurrence
+    if plan.max_shards is not None:
+        shards = itertools.islice(shards, plan.max_shards)
     for shard, end in read_ahead(shards):
         n_tokens = sum(len(s.tokens) for s in shard)
         advance = _interpolate(progress, position, end, n_tokens)

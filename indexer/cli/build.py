@@ -19,10 +19,11 @@ from indexer.store.verify import verify_index
 
 def build_command(
     corpus: Annotated[
-        str,
+        list[str],
         typer.Argument(
             help="Tokenized corpus: text (one sentence per line, tokens separated by spaces), "
-            "CoNLL-U or JSONL; gzip, bz2, xz or zstd compressed or not; '-' reads stdin."
+            "CoNLL-U or JSONL; gzip, bz2, xz or zstd compressed or not; '-' reads stdin. "
+            "Several files, a folder or a glob: each file a segment, in order."
         ),
     ],
     model: Annotated[
@@ -84,6 +85,27 @@ def build_command(
     progress_interval: Annotated[
         float, typer.Option(help="Seconds between progress lines when not on a terminal.")
     ] = BuildConfig.progress_interval,
+    engine: Annotated[
+        str,
+        typer.Option(help="local (this process) or ray (pip install 'elmo-sense-index[ray]')."),
+    ] = BuildConfig.engine,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster: auto (the one this machine is in) or ADDRESS.",
+            show_default="a Ray instance on this machine",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Ray workers.")] = BuildConfig.workers,
+    threads_per_worker: Annotated[
+        int, typer.Option(help="CPU threads of each Ray worker.")
+    ] = BuildConfig.threads_per_worker,
+    gpus_per_worker: Annotated[
+        float, typer.Option(help="GPUs of each Ray worker (with --device cuda).")
+    ] = BuildConfig.gpus_per_worker,
+    part_shards: Annotated[
+        int, typer.Option(help="Shards of one Ray worker's part.")
+    ] = BuildConfig.part_shards,
 ) -> None:
     """Embed every token of CORPUS and write an index directory (resumes when run again)."""
     config = BuildConfig(
@@ -106,8 +128,14 @@ def build_command(
         append=append,
         progress=progress,
         progress_interval=progress_interval,
+        engine=engine,
+        ray_address=ray_address,
+        workers=workers,
+        threads_per_worker=threads_per_worker,
+        gpus_per_worker=gpus_per_worker,
+        part_shards=part_shards,
     )
-    typer.echo(format_summary(build(corpus, config)))
+    typer.echo(format_summary(build(corpus[0] if len(corpus) == 1 else corpus, config)))
 
 
 def info_command(
