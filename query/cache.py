@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -25,21 +26,27 @@ class BlockCache:
         self.max_bytes = max_bytes
         self.nbytes = 0
         self._blocks: OrderedDict[Hashable, Candidates] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], Candidates]) -> Candidates:
-        block = self._blocks.get(key)
-        if block is not None:
-            self._blocks.move_to_end(key)
-            return block
+        """The block of ``key``, made (outside the lock: threads may share the cache) when
+        it is not kept."""
+        with self._lock:
+            block = self._blocks.get(key)
+            if block is not None:
+                self._blocks.move_to_end(key)
+                return block
         block = make()
-        if block.nbytes <= self.max_bytes:
-            self._blocks[key] = block
-            self.nbytes += block.nbytes
-            while self.nbytes > self.max_bytes:
-                _, dropped = self._blocks.popitem(last=False)
-                self.nbytes -= dropped.nbytes
+        with self._lock:
+            if block.nbytes <= self.max_bytes and key not in self._blocks:
+                self._blocks[key] = block
+                self.nbytes += block.nbytes
+                while self.nbytes > self.max_bytes:
+                    _, dropped = self._blocks.popitem(last=False)
+                    self.nbytes -= dropped.nbytes
         return block
 
     def clear(self) -> None:
-        self._blocks.clear()
-        self.nbytes = 0
+        with self._lock:
+            self._blocks.clear()
+            self.nbytes = 0

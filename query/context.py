@@ -184,8 +184,9 @@ class ContextEmbedder:
         """(num_layers, len(tokens), dim) float32 vectors, rounded to the stored dtype."""
         key = tuple(tokens)
         with self._lock:
-            ready = self._prepared.pop(key, None)
+            ready = self._prepared.get(key)
             if ready is not None:
+                self._prepared.move_to_end(key)
                 return ready
             return self._embed([list(tokens)])[0]
 

@@ -9,6 +9,7 @@ in it, the token is read from the text. Only where a text does not split back in
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class CorpusRows:
         self._total = self._shards[-1].end_occurrence if self._shards else 0
         self._cache: OrderedDict[int, _SentenceShard] = OrderedDict()
         self._cache_shards = max(1, cache_shards)
+        self._lock = threading.Lock()
 
     @property
     def n_occurrences(self) -> int:
@@ -95,14 +97,18 @@ class CorpusRows:
         return records
 
     def _shard(self, index: int) -> _SentenceShard:
-        cached = self._cache.get(index)
-        if cached is not None:
-            self._cache.move_to_end(index)
-            return cached
+        """Shard ``index``'s sentences (cached; threads may share the cache, a shard is read
+        outside the lock)."""
+        with self._lock:
+            cached = self._cache.get(index)
+            if cached is not None:
+                self._cache.move_to_end(index)
+                return cached
         data = self._read_shard(index)
-        self._cache[index] = data
-        if len(self._cache) > self._cache_shards:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[index] = data
+            while len(self._cache) > self._cache_shards:
+                self._cache.popitem(last=False)
         return data
 
     def _read_shard(self, index: int) -> _SentenceShard:

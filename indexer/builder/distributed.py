@@ -188,7 +188,8 @@ def build_distributed(
     workers: list[Any] = [
         actor.remote(config, options.threads_per_worker) for _ in range(options.workers)
     ]
-    facts = _facts(ray.get(workers[0].describe.remote()))
+    # Every worker has its model loaded before the first part is handed out.
+    facts = _facts(ray.get([worker.describe.remote() for worker in workers])[0])
     layers = resolve_layers(config.layers, facts.num_layers)
     settings = settings_block(config, facts, scans[0].record.format, layers)  # type: ignore[arg-type]
     with exclusive(layout):

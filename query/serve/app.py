@@ -46,7 +46,8 @@ T = TypeVar("T")
 
 @dataclass(eq=False)
 class Served:
-    """One served index: its reader, the lock its calls take, and its context batcher."""
+    """One served index: its reader, its context batcher, and the senses computed for it
+    (``lock``: one computation of senses at a time)."""
 
     name: str
     index: SenseIndex
@@ -54,8 +55,13 @@ class Served:
     lock: threading.Lock = field(default_factory=threading.Lock)
     senses: OrderedDict[tuple[str, int, int | None], Any] = field(default_factory=OrderedDict)
 
-    async def call(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the index in a worker thread, one call of this index at a time."""
+    async def call(self, work: Callable[[], T], *, alone: bool = False) -> T:
+        """Run ``work`` on the index in a worker thread (``alone``: one such call at a time).
+
+        The index's caches are safe to share between threads, and its numpy, FAISS and
+        pyarrow work runs outside the GIL, so calls go side by side."""
+        if not alone:
+            return await asyncio.to_thread(work)
 
         def locked() -> T:
             with self.lock:

@@ -2,8 +2,9 @@
 
 A context request waits up to ``window`` seconds for others (at most ``max_batch`` in all);
 the batch then goes to the encoder in one call, in a worker thread, and each request goes on
-with its sentence's vectors ready (``ContextEmbedder.prepare``). Under the default state
-policy a sentence's vectors do not depend on its batch, so answers are the same as alone.
+with its sentence's vectors ready (``ContextEmbedder.prepare``). Sentences that arrive while a
+batch is being embedded form the next batch. Under the default state policy a sentence's
+vectors do not depend on its batch, so answers are the same as alone.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ Prepare = Callable[[Sequence[Sequence[str]]], None]
 
 
 class ContextBatcher:
-    """Collects sentences for ``prepare`` (a blocking call, run off the event loop)."""
+    """Collects sentences for ``prepare`` (a blocking call, run off the event loop).
+
+    One task embeds batches while sentences are waiting, and ends when none is.
+    """
 
     def __init__(self, prepare: Prepare, window: float, max_batch: int) -> None:
         self._prepare = prepare
         self._window = window
         self._max_batch = max_batch
         self._pending: list[tuple[list[str], asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._runner: asyncio.Task[None] | None = None
         self.batches = 0
         self.sentences = 0
 
@@ -35,30 +39,22 @@ class ContextBatcher:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((list(tokens), future))
-        if len(self._pending) >= self._max_batch:
-            await self._flush()
-        elif self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_later())
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run())
         await future
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self._window)
-        await self._flush()
-
-    async def _flush(self) -> None:
-        batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-        if not batch:
-            return
-        if self._pending and (self._flusher is None or self._flusher.done()):
-            self._flusher = asyncio.create_task(self._flush_later())
-        self.batches += 1
-        self.sentences += len(batch)
-        try:
-            await asyncio.to_thread(self._prepare, [tokens for tokens, _ in batch])
-        except Exception as err:  # the requests embed alone then, and report their own error
-            logger.info(
-                "a batch of %d context sentences failed (%s); each goes alone", len(batch), err
-            )
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
+    async def _run(self) -> None:
+        while self._pending:
+            if len(self._pending) < self._max_batch:
+                await asyncio.sleep(self._window)  # let others join this batch
+            batch = self._pending[: self._max_batch]
+            self._pending = self._pending[self._max_batch :]
+            self.batches += 1
+            self.sentences += len(batch)
+            try:
+                await asyncio.to_thread(self._prepare, [tokens for tokens, _ in batch])
+            except Exception as err:  # each request then embeds alone and reports its own error
+                logger.info("a batch of %d context sentences failed (%s)", len(batch), err)
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)

@@ -237,7 +237,8 @@ async def _senses(
         kept = await one.call(
             lambda: one.index.senses(
                 word, layer=layer, n=n, examples=examples, dedupe=dedupe, keep=False
-            )
+            ),
+            alone=True,
         )
         one.senses[key] = kept
         while len(one.senses) > 64:
