@@ -33,8 +33,9 @@ BIN = Path(sys.executable).parent
 LAYER = 2
 
 
-def rss_tree(pid: int) -> int:
-    """Resident bytes of process ``pid`` and its children (``/proc``)."""
+def rss_tree(pid: int, field: str = "VmRSS") -> int:
+    """Resident bytes of process ``pid`` and its children (``/proc``): ``field`` of their
+    status, ``VmRSS`` (all) or ``RssAnon`` (not backed by files)."""
     total = 0
     pids = [pid]
     while pids:
@@ -44,7 +45,7 @@ def rss_tree(pid: int) -> int:
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        rss = [int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS")]
+        rss = [int(x.split()[1]) for x in status.splitlines() if x.startswith(field + ":")]
         total += 1024 * sum(rss)  # none for a process that has just exited
         pids.extend(int(child) for child in children)
     return total

@@ -281,6 +281,11 @@ async def client_loop(
         recorder.add(kind, 1000 * (time.perf_counter() - started), error)
 
 
+def anon(pid: int) -> float:
+    """MiB of the server's resident memory not backed by files (its heap, not mapped pages)."""
+    return rss_tree(pid, "RssAnon") / MIB
+
+
 async def sample_peak(pid: int, peak: list[int]) -> None:
     while True:
         peak[0] = max(peak[0], rss_tree(pid))
@@ -315,7 +320,7 @@ class Results:
     word_occurrences: int
     # mixed, batched, one at a time, same-word only
     phases: tuple[PhaseFigures, PhaseFigures, PhaseFigures, PhaseFigures]
-    memory_mib: dict[str, float]  # of the default server: start, after_mixed, end, peak
+    memory_mib: dict[str, float]  # default server: start, after_mixed, end, peak, *_anon
 
     @property
     def batching_ratio(self) -> float:
@@ -326,6 +331,7 @@ class Results:
         errors = sum(phase.total.errors for phase in self.phases)
         p95 = next((k.p95_ms for k in self.phases[3].kinds if k.kind == "same-word"), np.nan)
         growth = self.memory_mib["end"] - self.memory_mib["start"]
+        anon = self.memory_mib["end_anon"] - self.memory_mib["start_anon"]
         ratio = self.batching_ratio
         return [
             ("zero errors", errors == 0, f"{errors:,}"),
@@ -335,7 +341,8 @@ class Results:
             (f"context micro-batching >= {BATCHING_RATIO:.0f}x one at a time",
              ratio >= BATCHING_RATIO, f"{ratio:.1f}x"),
             (f"memory flat (end within {MEMORY_SLACK:.0%} of start)",
-             growth <= MEMORY_SLACK * self.memory_mib["start"], f"{growth:+,.0f} MiB"),
+             growth <= MEMORY_SLACK * self.memory_mib["start"],
+             f"{growth:+,.0f} MiB, not file-backed {anon:+,.0f} MiB"),
         ]  # fmt: skip
 
 
@@ -345,14 +352,14 @@ async def measure(index: Path, workload: Workload, args: argparse.Namespace) -> 
     log, clients = args.logs / "serve-default.log", args.clients
     with serving(index, log, args.workers, args.batch_window_ms) as server:
         await warm_up(server, workload, list(MIXED))
-        memory = {"start": rss_tree(server.pid) / MIB}
+        memory = {"start": rss_tree(server.pid) / MIB, "start_anon": anon(server.pid)}
         mixed = await load(server, workload, Phase("mixed", MIXED, args.seconds, 0), clients)
         memory["after_mixed"] = rss_tree(server.pid) / MIB
         phase = Phase("context, batched", CONTEXT_ONLY, args.batch_seconds, 1)
         batched = await load(server, workload, phase, clients)
         phase = Phase("same-word only", SAME_WORD_ONLY, args.batch_seconds, 2)
         same_word = await load(server, workload, phase, clients)
-        memory["end"] = rss_tree(server.pid) / MIB
+        memory["end"], memory["end_anon"] = rss_tree(server.pid) / MIB, anon(server.pid)
     memory["peak"] = max(mixed.peak_rss_mib, batched.peak_rss_mib, same_word.peak_rss_mib)
     with serving(index, args.logs / "serve-one-at-a-time.log", args.workers, 0) as server:
         await warm_up(server, workload, list(CONTEXT_ONLY))
@@ -407,7 +414,8 @@ def report(results: Results, window: float | None) -> list[str]:
     lines.append(
         f"memory (server RSS, with its workers): start {memory['start']:,.0f} MiB, after the "
         f"mixed load {memory['after_mixed']:,.0f} MiB, end {memory['end']:,.0f} MiB, change "
-        f"{memory['end'] - memory['start']:+,.0f} MiB; peak {memory['peak']:,.0f} MiB"
+        f"{memory['end'] - memory['start']:+,.0f} MiB; peak {memory['peak']:,.0f} MiB; not "
+        f"file-backed (RssAnon) {memory['start_anon']:,.0f} -> {memory['end_anon']:,.0f} MiB"
     )
     errors = [phase.total.errors for phase in results.phases]
     lines.append(f"errors: {sum(errors):,} total ({', '.join(map(str, errors))} by phase)")

@@ -34,7 +34,7 @@ from query.serve.config import (
     settings_to_json,
 )
 from query.serve.metrics import Metrics
-from query.serve.security import error, guard, login
+from query.serve.security import Guard, error, login
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,16 @@ class Served:
         return await asyncio.to_thread(locked)
 
 
+class _Measured:
+    """``Metrics.middleware`` as a middleware class (``add_middleware`` takes classes)."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = metrics.middleware(app)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
 def open_indexes(settings: ServeSettings) -> dict[str, Served]:
     """Open every index of ``settings`` (the manifest only; the rest on first use)."""
     served = {}
@@ -97,8 +107,8 @@ def create_app(settings: ServeSettings, served: Mapping[str, Served] | None = No
     app.state.indexes = indexes
     app.state.settings = settings
     app.state.metrics = metrics
-    app.middleware("http")(guard(settings.token, settings.limits.body_bytes))
-    app.middleware("http")(metrics.middleware())
+    app.add_middleware(Guard, token=settings.token, body_bytes=settings.limits.body_bytes)
+    app.add_middleware(_Measured, metrics=metrics)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-Next = Callable[[Request], Awaitable[Response]]
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -32,15 +30,28 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
 
-    def middleware(self) -> Callable[[Request, Next], Awaitable[Response]]:
-        async def measure(request: Request, call_next: Next) -> Response:
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """A plain ASGI layer that counts and times each HTTP request by its route."""
+
+        async def measure(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
             started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            endpoint = getattr(route, "path", None) or "unmatched"
-            self.requests.labels(endpoint, str(response.status_code)).inc()
-            self.latency.labels(endpoint).observe(time.perf_counter() - started)
-            return response
+            status = [500]
+
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status[0] = int(message["status"])
+                await send(message)
+
+            try:
+                await app(scope, receive, sending)
+            finally:
+                route = scope.get("route")
+                endpoint = getattr(route, "path", None) or "unmatched"
+                self.requests.labels(endpoint, str(status[0])).inc()
+                self.latency.labels(endpoint).observe(time.perf_counter() - started)
 
         return measure
 

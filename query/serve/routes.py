@@ -5,10 +5,11 @@ No ``from __future__ import annotations`` here: FastAPI reads the parameter anno
 in :func:`api` from the limits, at run time.
 """
 
+import json
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from indexer.errors import QueryError
@@ -49,7 +50,7 @@ def api(limits: Limits) -> APIRouter:
         return found
 
     @router.get("/indexes")
-    async def indexes(request: Request) -> dict[str, Any]:
+    async def indexes(request: Request) -> Response:
         """The indexes served, by name."""
         out = []
         for name, one in request.app.state.indexes.items():
@@ -62,40 +63,42 @@ def api(limits: Limits) -> APIRouter:
                     "model": info.model,
                 }
             )
-        return {"indexes": out}
+        return _answer({"indexes": out})
 
     @router.get("/{index}/info")
-    async def info(request: Request, index: Index) -> dict[str, Any]:
+    async def info(request: Request, index: Index) -> Response:
         """The index's summary, as ``query info --json`` (without the server's paths)."""
         data = served(request, index).index.info().to_dict()
         data.pop("path", None)
         for corpus in data.get("corpora", []):
             corpus.pop("path", None)
-        return dict(data)
+        return _answer(data)
 
     @router.get("/{index}/suggest")
-    async def suggest(request: Request, index: Index, word: Word) -> dict[str, Any]:
+    async def suggest(request: Request, index: Index, word: Word) -> Response:
         """Whether ``word`` occurs, how often, and the closest words of the corpus."""
         one = served(request, index)
         lexicon = await one.call(lambda: one.index.reader.lexicon)
         known = word in lexicon
-        return {
-            "word": word,
-            "known": known,
-            "count": lexicon.count(word) if known else 0,
-            "suggestions": []
-            if known
-            else await one.call(lambda: closest_words(word, lexicon.tokens)),
-        }
+        return _answer(
+            {
+                "word": word,
+                "known": known,
+                "count": lexicon.count(word) if known else 0,
+                "suggestions": []
+                if known
+                else await one.call(lambda: closest_words(word, lexicon.tokens)),
+            }
+        )
 
     @router.get("/{index}/occurrences")
     async def occurrences(
         request: Request, index: Index, word: Word, limit: Limit = 20
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The occurrences of ``word`` in corpus order (the first ``limit``)."""
         one = served(request, index)
         found = await one.call(lambda: one.index.occurrences(word, limit=limit))
-        return {"word": word, "count": len(found.ids), "occurrences": found.to_records()}
+        return _answer({"word": word, "count": len(found.ids), "occurrences": found.to_records()})
 
     @router.get("/{index}/neighbors")
     async def neighbors(
@@ -110,7 +113,7 @@ def api(limits: Limits) -> APIRouter:
         context: Context = None,
         position: Annotated[int | None, Query(ge=0, le=limits.context_chars)] = None,
         dedupe: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The occurrences nearest to a word in a context, to an occurrence, or to each of the
         word's first ``limit`` occurrences (the records of ``query neighbors --format json``)."""
         from query.render import render_neighbors
@@ -132,7 +135,7 @@ def api(limits: Limits) -> APIRouter:
                 dedupe=dedupe,
             )
         )
-        return _json(render_neighbors(result, "json"))
+        return _answer(render_neighbors(result, "json"))
 
     @router.get("/{index}/senses")
     async def senses(
@@ -143,11 +146,11 @@ def api(limits: Limits) -> APIRouter:
         senses: Senses = "auto",
         examples: Examples = options.EXAMPLES,
         dedupe: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The word's senses (the records of ``query senses --format json``)."""
         one = served(request, index)
         result = await _senses(one, word, layer, senses, examples, dedupe)
-        return dict(result.to_json())
+        return _answer(result.to_json())
 
     @router.get("/{index}/senses/map")
     async def senses_map(
@@ -157,7 +160,7 @@ def api(limits: Limits) -> APIRouter:
         layer: Layer = options.LAYER,
         senses: Senses = "auto",
         max_points: Annotated[int, Query(ge=1, le=limits.map_points)] = 1000,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The 2-D map of the word's occurrences (PCA), a seeded sample of ``max_points``."""
         from query.senses.induce import unit_vectors
         from query.senses.projection import PLOT_SEED, principal_plane
@@ -175,25 +178,31 @@ def api(limits: Limits) -> APIRouter:
             return points, shares, one.index.rows.lookup(ids)
 
         points, shares, records = await one.call(draw)
-        return {
-            "word": word,
-            "layer": layer,
-            "axes": [f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%})"],
-            "total": n,
-            "drawn": len(rows),
-            "senses": [{"sense": s.sense, "label": s.label_text, "size": s.size} for s in result],
-            "points": [
-                {
-                    "occurrence": record.occurrence,
-                    "sense": int(result.labels[row]),
-                    "x": float(x),
-                    "y": float(y),
-                    "sentence": record.sentence,
-                    "position": record.position,
-                }
-                for row, (x, y), record in zip(rows.tolist(), points.tolist(), records, strict=True)
-            ],
-        }
+        return _answer(
+            {
+                "word": word,
+                "layer": layer,
+                "axes": [f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%})"],
+                "total": n,
+                "drawn": len(rows),
+                "senses": [
+                    {"sense": s.sense, "label": s.label_text, "size": s.size} for s in result
+                ],
+                "points": [
+                    {
+                        "occurrence": record.occurrence,
+                        "sense": int(result.labels[row]),
+                        "x": float(x),
+                        "y": float(y),
+                        "sentence": record.sentence,
+                        "position": record.position,
+                    }
+                    for row, (x, y), record in zip(
+                        rows.tolist(), points.tolist(), records, strict=True
+                    )
+                ],
+            }
+        )
 
     @router.get("/{index}/distances")
     async def distances(
@@ -201,7 +210,7 @@ def api(limits: Limits) -> APIRouter:
         index: Index,
         occurrence: Annotated[list[int], Query(min_length=1, max_length=limits.items)],
         layers: Annotated[str, Query(max_length=100)] = ",".join(map(str, options.DISTANCE_LAYERS)),
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Per layer, the cosine distances between stored occurrences."""
         return await _distances(
             served(request, index), list(occurrence), list(parse_layers(layers))
@@ -210,7 +219,7 @@ def api(limits: Limits) -> APIRouter:
     @router.post("/{index}/distances")
     async def distances_of(
         request: Request, index: Index, body: Annotated[DistancesBody, Body()]
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Per layer, the cosine distances between stored occurrences and words in sentences."""
         items: list[Any] = []
         for item in body.items:
@@ -246,14 +255,14 @@ async def _senses(
     return kept
 
 
-async def _distances(one: Any, items: list[Any], layers: list[int]) -> dict[str, Any]:
+async def _distances(one: Any, items: list[Any], layers: list[int]) -> Response:
     from query.render import render_distances
 
     table = await one.call(lambda: one.index.distances(items, layers=layers))
-    return _json(render_distances(table, "json"))
+    return _answer(render_distances(table, "json"))
 
 
-def _json(text: str) -> dict[str, Any]:
-    import json
-
-    return dict(json.loads(text))
+def _answer(data: str | dict[str, Any]) -> Response:
+    """A JSON answer, written once (records made by the CLI's renderer are sent as they are)."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return Response(text, media_type="application/json")

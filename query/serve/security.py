@@ -9,10 +9,10 @@ they are read whole.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "elmo_index_token"
 OPEN_PATHS = ("/healthz", "/login")
@@ -24,8 +24,6 @@ LOGIN_PAGE = """<!doctype html>
 <label for="token">Access token</label> <input id="token" name="token" type="password" required>
 <button type="submit">Sign in</button></form></main></body></html>
 """
-
-Next = Callable[[Request], Awaitable[Response]]
 
 
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -39,10 +37,27 @@ def authorized(request: Request, token: str) -> bool:
     return hmac.compare_digest(given.encode(), token.encode())
 
 
-def guard(token: str | None, body_bytes: int) -> Callable[[Request, Next], Awaitable[Response]]:
-    """The middleware: the token check, then the body bound."""
+class Guard:
+    """The ASGI middleware: the token check, then the body bound (a plain ASGI layer, not
+    Starlette's ``BaseHTTPMiddleware``, which costs a task per request)."""
 
-    async def middleware(request: Request, call_next: Next) -> Response:
+    def __init__(self, app: ASGIApp, token: str | None, body_bytes: int) -> None:
+        self.app = app
+        self.token = token
+        self.body_bytes = body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self.refusal(Request(scope))
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def refusal(self, request: Request) -> Response | None:
+        token, body_bytes = self.token, self.body_bytes
         open_path = request.url.path in OPEN_PATHS
         if token is not None and not open_path and not authorized(request, token):
             if request.url.path == "/" and request.method == "GET":
@@ -53,9 +68,7 @@ def guard(token: str | None, body_bytes: int) -> Callable[[Request, Next], Await
             return error(413, f"the request body is over {body_bytes} bytes", "body")
         if request.method in ("POST", "PUT", "PATCH") and length is None:
             return error(411, "a request body needs a Content-Length", "body")
-        return await call_next(request)
-
-    return middleware
+        return None
 
 
 async def login(request: Request, token: str | None) -> Response:
