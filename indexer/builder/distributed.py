@@ -33,7 +33,7 @@ from indexer.builder.parts import (
     plan_parts,
     scan_corpus,
 )
-from indexer.builder.pipeline import make_report, model_name, settings_block
+from indexer.builder.pipeline import complete_run, make_report, model_name, settings_block
 from indexer.builder.plan import resolve_layers, settings_changes
 from indexer.builder.progress import make_progress
 from indexer.errors import ConfigError, IndexStateError
@@ -230,13 +230,7 @@ def build_distributed(
             index_stage(layout, manifest, config.index_config(), progress)
         finally:
             progress.close()
-        seconds = time.perf_counter() - started
-        manifest.runs[-1] = dataclasses.replace(
-            manifest.runs[-1], encoded_tokens=encoded, seconds=round(seconds, 3)
-        )
-        manifest.timings["total_s"] = round(manifest.timings.get("total_s", 0.0) + seconds, 3)
-        manifest.complete = True
-        write_manifest(layout, manifest)
+        complete_run(layout, manifest, started, encoded)
     return make_report(layout, manifest, started, encoded, resumed_from)
 
 

@@ -205,14 +205,19 @@ def run_build(
                 index_stage(layout, manifest, config.index_config(), progress)
             finally:
                 progress.close()
-            seconds = time.perf_counter() - started
-            manifest.runs[-1] = dataclasses.replace(
-                manifest.runs[-1], encoded_tokens=encoded, seconds=round(seconds, 3)
-            )
-            manifest.timings["total_s"] = round(manifest.timings.get("total_s", 0.0) + seconds, 3)
-            manifest.complete = True
-            write_manifest(layout, manifest)
+            complete_run(layout, manifest, started, encoded)
     return make_report(layout, manifest, started, encoded, resumed_from)
+
+
+def complete_run(layout: IndexLayout, manifest: Manifest, started: float, encoded: int) -> None:
+    """Record the run's tokens and seconds, mark the index complete, write the manifest."""
+    seconds = time.perf_counter() - started
+    manifest.runs[-1] = dataclasses.replace(
+        manifest.runs[-1], encoded_tokens=encoded, seconds=round(seconds, 3)
+    )
+    manifest.timings["total_s"] = round(manifest.timings.get("total_s", 0.0) + seconds, 3)
+    manifest.complete = True
+    write_manifest(layout, manifest)
 
 
 def add_corpus(manifest: Manifest, corpus: CorpusRecord) -> None:
