@@ -116,18 +116,13 @@ class PartEncoder:
         from indexer.builder.committer import ShardCommitter
         from indexer.builder.runner import StreamPlan, stream_corpus
         from indexer.corpus import open_corpus
-        from indexer.vectors import encoded_dtype
 
         config, work = self.config, Part(**part)
         state = Manifest.from_dict(manifest)
         state.shards = []
-        plan = StreamPlan(
-            layers=state.layers,
-            dtype=encoded_dtype(state.dtype),
-            shard_rows=config.shard_rows,
-            batch_tokens=config.batch_tokens,
-            carry_batch_size=config.carry_batch_size,
-            carry=False,
+        plan = StreamPlan.of(
+            config,
+            state,
             first_shard=work.first_shard,
             first_sentence=work.first_sentence,
             first_occurrence=work.first_occurrence,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from indexer.builder.config import BuildConfig
 from indexer.builder.plan import plan_shards
-from indexer.builder.runner import StreamCounts
+from indexer.builder.runner import StreamCounts, finished_corpus
 from indexer.corpus import ReaderConfig, fingerprint, open_corpus
 from indexer.errors import ConfigError, CorpusError
 from indexer.store.records import CorpusRecord
@@ -85,18 +85,14 @@ def scan_corpus(path: Path, reader: ReaderConfig, shard_rows: int) -> CorpusScan
             for shard in plan_shards(counts.see(sentences), lambda s: len(s.tokens), shard_rows)
         )
         stats = sentences.stats
-        record = CorpusRecord(
+        opened = CorpusRecord(
             path=str(path),
             format=sentences.format,
             bytes=sentences.total_bytes,
             fingerprint=fingerprint(path),
             first_shard=0,
-            done=True,
-            sentences=stats.sentences,
-            tokens=stats.tokens,
-            documents=counts.documents,
-            reader_stats=dataclasses.asdict(stats),
         )
+        record = finished_corpus(opened, stats, counts)
     if not shards:
         raise CorpusError(f"no sentence to index; input counts: {stats}", path=path)
     return CorpusScan(record, shards)

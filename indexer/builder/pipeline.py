@@ -15,7 +15,7 @@ from indexer.builder.indexing import index_stage, lexicon_stage
 from indexer.builder.memory import release_free_memory
 from indexer.builder.plan import decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
-from indexer.builder.runner import BuildEncoder, StreamPlan, stream_corpus
+from indexer.builder.runner import BuildEncoder, StreamPlan, finished_corpus, stream_corpus
 from indexer.corpus import CorpusReader, fingerprint, open_corpus
 from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
@@ -24,7 +24,6 @@ from indexer.store.manifest import Manifest, now, write_manifest
 from indexer.store.records import CorpusRecord, ModelSettings, RunRecord, SegmentRecord, Settings
 from indexer.store.shards import load_state
 from indexer.store.summary import IndexInfo
-from indexer.vectors import encoded_dtype
 
 EncoderLoader = Callable[[BuildConfig], BuildEncoder]
 
@@ -239,18 +238,13 @@ def _stream(
     progress: Progress,
 ) -> int:
     """Encode and commit the shards not yet committed; record the corpus counts."""
-    carry = config.state == "carry"
-    if carry and manifest.shards:
+    if config.state == "carry" and manifest.shards:
         encoder.import_state(load_state(layout, manifest.shards[-1]))
     corpus = manifest.corpora[-1]
     corpus_first_sentence, _ = manifest.shard_start(corpus.first_shard)
-    plan = StreamPlan(
-        layers=manifest.layers,
-        dtype=encoded_dtype(manifest.dtype),
-        shard_rows=config.shard_rows,
-        batch_tokens=config.batch_tokens,
-        carry_batch_size=config.carry_batch_size,
-        carry=carry,
+    plan = StreamPlan.of(
+        config,
+        manifest,
         first_shard=len(manifest.shards),
         first_sentence=manifest.n_sentences,
         first_occurrence=manifest.n_occurrences,
@@ -271,14 +265,7 @@ def _stream(
     stats = reader.stats
     if stats.sentences == 0:
         raise CorpusError(f"no sentence to index; input counts: {stats}", path=corpus.path)
-    manifest.corpora[-1] = dataclasses.replace(
-        corpus,
-        done=True,
-        sentences=stats.sentences,
-        tokens=stats.tokens,
-        documents=counts.documents,
-        reader_stats=dataclasses.asdict(stats),
-    )
+    manifest.corpora[-1] = finished_corpus(corpus, stats, counts)
     elapsed = time.perf_counter() - started
     manifest.timings["encode_s"] = round(manifest.timings.get("encode_s", 0.0) + elapsed, 3)
     write_manifest(layout, manifest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,11 +12,15 @@ from typing import Any, Protocol
 import numpy as np
 
 from indexer.builder.committer import ShardCommitter, VectorChunk, read_ahead
+from indexer.builder.config import BuildConfig
 from indexer.builder.plan import plan_shards
 from indexer.builder.progress import Progress
-from indexer.corpus import Sentence
+from indexer.corpus import ReadStats, Sentence
 from indexer.errors import CorpusError, ModelFormatError
+from indexer.store.manifest import Manifest
+from indexer.store.records import CorpusRecord
 from indexer.store.shards import ShardMeta
+from indexer.vectors import encoded_dtype
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,32 @@ class StreamPlan:
     first_occurrence: int = 0
     skip_sentences: int = 0
     max_shards: int | None = None
+
+    @classmethod
+    def of(cls, config: BuildConfig, manifest: Manifest, **where: Any) -> StreamPlan:
+        """The plan of ``config``'s encoding settings for ``manifest``'s layers and dtype,
+        starting ``where`` (``first_shard``, ``skip_sentences``, ...)."""
+        return cls(
+            layers=manifest.layers,
+            dtype=encoded_dtype(manifest.dtype),
+            shard_rows=config.shard_rows,
+            batch_tokens=config.batch_tokens,
+            carry_batch_size=config.carry_batch_size,
+            carry=config.state == "carry",
+            **where,
+        )
+
+
+def finished_corpus(corpus: CorpusRecord, stats: ReadStats, counts: StreamCounts) -> CorpusRecord:
+    """``corpus`` read to its end: done, with the reader's counts and its documents."""
+    return dataclasses.replace(
+        corpus,
+        done=True,
+        sentences=stats.sentences,
+        tokens=stats.tokens,
+        documents=counts.documents,
+        reader_stats=dataclasses.asdict(stats),
+    )
 
 
 @dataclass
