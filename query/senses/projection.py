@@ -8,6 +8,7 @@ sample (for drawing only: the senses are those of every occurrence), and the map
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,31 @@ def principal_plane(unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return points.astype(np.float32), shares
 
 
+@dataclass(frozen=True, eq=False)
+class SenseMap:
+    """The drawn occurrences of a word: their rows in ``Senses``' arrays, their coordinates on
+    the principal plane, and the axes' labels."""
+
+    rows: np.ndarray
+    points: np.ndarray
+    axes: tuple[str, str]
+
+
+def sense_map(index: SenseIndex, senses: Senses, max_points: int) -> SenseMap:
+    """The map of ``senses``: every occurrence, or a seeded sample of ``max_points``."""
+    from query.senses.induce import unit_vectors
+
+    n = senses.n_occurrences
+    rows = np.arange(n)
+    if n > max_points:
+        rng = np.random.default_rng(PLOT_SEED)
+        rows = np.sort(rng.choice(n, size=max_points, replace=False))
+    unit = unit_vectors(index, senses.occurrence_ids[rows], senses.layer)
+    points, shares = principal_plane(unit)
+    axes = (f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%})")
+    return SenseMap(rows, points, axes)
+
+
 def draw_sense_map(
     index: SenseIndex,
     senses: Senses,
@@ -59,23 +85,16 @@ def draw_sense_map(
 ) -> Path:
     """Draw ``senses`` as a map at ``path`` (PNG or SVG by its suffix)."""
     from query.plots import plot_sense_map
-    from query.senses.induce import unit_vectors
 
-    n = senses.n_occurrences
-    rows = np.arange(n)
-    if n > max_points:
-        rng = np.random.default_rng(PLOT_SEED)
-        rows = np.sort(rng.choice(n, size=max_points, replace=False))
-    unit = unit_vectors(index, senses.occurrence_ids[rows], senses.layer)
-    points, shares = principal_plane(unit)
+    drawn = sense_map(index, senses, max_points)
     legend = [f"{s.sense}: {s.label_text} ({s.size:,})" for s in senses.senses]
     return plot_sense_map(
         path,
-        points,
-        senses.labels[rows],
+        drawn.points,
+        senses.labels[drawn.rows],
         legend,
         title=f"{senses.word!r} on layer {senses.layer}: {len(senses)} senses",
-        total=n,
-        axes=(f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%})"),
+        total=senses.n_occurrences,
+        axes=drawn.axes,
         size=size,
     )

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from indexer.errors import ElmoIndexError
 from query.index import SenseIndex
+from query.senses.result import Senses
 from query.serve.batching import ContextBatcher
 from query.serve.config import (
     SETTINGS_VARIABLE,
@@ -53,7 +54,9 @@ class Served:
     index: SenseIndex
     batcher: ContextBatcher
     lock: threading.Lock = field(default_factory=threading.Lock)
-    senses: OrderedDict[tuple[str, int, int | None], Any] = field(default_factory=OrderedDict)
+    senses: OrderedDict[tuple[str, int, int | None, int, bool], Senses] = field(
+        default_factory=OrderedDict
+    )
 
     async def call(self, work: Callable[[], T], *, alone: bool = False) -> T:
         """Run ``work`` on the index in a worker thread (``alone``: one such call at a time).
@@ -68,6 +71,25 @@ class Served:
                 return work()
 
         return await asyncio.to_thread(locked)
+
+    async def senses_of(
+        self, word: str, layer: int, n: int | None, examples: int, dedupe: bool
+    ) -> Senses:
+        """The word's senses, computed in memory (nothing is written) and kept for the next
+        request, :data:`SENSES_KEPT` at most."""
+        key = (word, layer, n, examples, dedupe)
+        kept = self.senses.get(key)
+        if kept is None:
+            kept = await self.call(
+                lambda: self.index.senses(
+                    word, layer=layer, n=n, examples=examples, dedupe=dedupe, keep=False
+                ),
+                alone=True,
+            )
+            self.senses[key] = kept
+            while len(self.senses) > SENSES_KEPT:
+                self.senses.popitem(last=False)
+        return kept
 
 
 class _Measured:
@@ -107,6 +129,8 @@ def create_app(settings: ServeSettings, served: Mapping[str, Served] | None = No
     app.state.indexes = indexes
     app.state.settings = settings
     app.state.metrics = metrics
+    for one in indexes.values():
+        one.batcher.on_batch = metrics.batches.inc
     app.add_middleware(Guard, token=settings.token, body_bytes=settings.limits.body_bytes)
     app.add_middleware(_Measured, metrics=metrics)
     if settings.cors_origins:
@@ -124,9 +148,6 @@ def create_app(settings: ServeSettings, served: Mapping[str, Served] | None = No
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
-        for one in indexes.values():
-            metrics.batches.inc(one.batcher.batches - getattr(one, "_counted", 0))
-            one._counted = one.batcher.batches  # type: ignore[attr-defined]
         return metrics.answer()
 
     @app.post("/login", include_in_schema=False)

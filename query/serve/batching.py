@@ -32,6 +32,8 @@ class ContextBatcher:
         self._runner: asyncio.Task[None] | None = None
         self.batches = 0
         self.sentences = 0
+        #: Called once per batch handed to the encoder (the service's metrics).
+        self.on_batch: Callable[[], None] | None = None
 
     async def ready(self, tokens: Sequence[str]) -> None:
         """Return once ``tokens`` are embedded (with whatever arrived in the same window)."""
@@ -51,6 +53,8 @@ class ContextBatcher:
             self._pending = self._pending[self._max_batch :]
             self.batches += 1
             self.sentences += len(batch)
+            if self.on_batch is not None:
+                self.on_batch()
             try:
                 await asyncio.to_thread(self._prepare, [tokens for tokens, _ in batch])
             except Exception as err:  # each request then embeds alone and reports its own error

@@ -8,7 +8,6 @@ in :func:`api` from the limits, at run time.
 import json
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -162,27 +161,23 @@ def api(limits: Limits) -> APIRouter:
         max_points: Annotated[int, Query(ge=1, le=limits.map_points)] = 1000,
     ) -> Response:
         """The 2-D map of the word's occurrences (PCA), a seeded sample of ``max_points``."""
-        from query.senses.induce import unit_vectors
-        from query.senses.projection import PLOT_SEED, principal_plane
+        from query.senses.projection import sense_map
 
         one = served(request, index)
         result = await _senses(one, word, layer, senses, options.EXAMPLES, False)
+
+        def draw() -> tuple[Any, list[Any]]:
+            drawn = sense_map(one.index, result, max_points)
+            return drawn, one.index.rows.lookup(result.occurrence_ids[drawn.rows])
+
+        drawn, records = await one.call(draw)
+        rows = drawn.rows
         n = result.n_occurrences
-        rows = np.arange(n)
-        if n > max_points:
-            rows = np.sort(np.random.default_rng(PLOT_SEED).choice(n, max_points, replace=False))
-        ids = result.occurrence_ids[rows]
-
-        def draw() -> tuple[np.ndarray, np.ndarray, list[Any]]:
-            points, shares = principal_plane(unit_vectors(one.index, ids, layer))
-            return points, shares, one.index.rows.lookup(ids)
-
-        points, shares, records = await one.call(draw)
         return _answer(
             {
                 "word": word,
                 "layer": layer,
-                "axes": [f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%})"],
+                "axes": list(drawn.axes),
                 "total": n,
                 "drawn": len(rows),
                 "senses": [
@@ -198,7 +193,7 @@ def api(limits: Limits) -> APIRouter:
                         "position": record.position,
                     }
                     for row, (x, y), record in zip(
-                        rows.tolist(), points.tolist(), records, strict=True
+                        rows.tolist(), drawn.points.tolist(), records, strict=True
                     )
                 ],
             }
@@ -240,19 +235,7 @@ async def _senses(
     one: Any, word: str, layer: int, setting: str, examples: int, dedupe: bool
 ) -> Any:
     n = None if setting == "auto" else int(setting)
-    key = (word, layer, n, examples, dedupe)
-    kept = one.senses.get(key)
-    if kept is None:
-        kept = await one.call(
-            lambda: one.index.senses(
-                word, layer=layer, n=n, examples=examples, dedupe=dedupe, keep=False
-            ),
-            alone=True,
-        )
-        one.senses[key] = kept
-        while len(one.senses) > 64:
-            one.senses.popitem(last=False)
-    return kept
+    return await one.senses_of(word, layer, n, examples, dedupe)
 
 
 async def _distances(one: Any, items: list[Any], layers: list[int]) -> Response:

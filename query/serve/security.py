@@ -9,6 +9,7 @@ they are read whole.
 from __future__ import annotations
 
 import hmac
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -75,14 +76,8 @@ async def login(request: Request, token: str | None) -> Response:
     """``POST /login``: the form's token, checked, becomes an HttpOnly cookie."""
     if token is None:
         return Response(status_code=303, headers={"location": "/"})
-    form = (await request.body()).decode("utf-8", "replace")
-    given = ""
-    for part in form.split("&"):
-        key, _, value = part.partition("=")
-        if key == "token":
-            from urllib.parse import unquote_plus
-
-            given = unquote_plus(value)
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    given = form.get("token", [""])[-1]
     if not hmac.compare_digest(given.encode(), token.encode()):
         return HTMLResponse(LOGIN_PAGE, status_code=401)
     response = Response(status_code=303, headers={"location": "/"})
