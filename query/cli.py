@@ -1,5 +1,5 @@
-"""Command line of the query side: ``query neighbors``, ``query senses``, ``query distances``,
-``query info``.
+"""Command line of the query side: ``query neighbors``, ``query occurrences``, ``query senses``,
+``query compare``, ``query changes``, ``query distances``, ``query serve``, ``query info``.
 
 Each command parses options, makes one ``SenseIndex`` call and prints the result. The index
 module (numpy, pyarrow) is imported when a command runs; torch only for a context sentence,
@@ -44,6 +44,25 @@ DedupeOption = Annotated[
     bool, typer.Option(help="Show occurrences in identical sentences once, with their count.")
 ]
 PlotOption = Annotated[Path | None, typer.Option(help="Also draw a picture: FILE.png or FILE.svg.")]
+LemmaOption = Annotated[str | None, typer.Option(help="Occurrences of this lemma (CoNLL-U LEMMA).")]
+PosOption = Annotated[
+    str | None, typer.Option(help="Occurrences with this part of speech (CoNLL-U UPOS).")
+]
+AnyCaseOption = Annotated[
+    bool, typer.Option("--any-case", help="Match the word (and lemma) in any case.")
+]
+WhereOption = Annotated[
+    str | None,
+    typer.Option(
+        help="SQL condition over occurrence, sentence and document fields, e.g. "
+        "\"year >= 1990 AND genre = 'news'\" (needs the [sql] extra)."
+    ),
+]
+ByOption = Annotated[str, typer.Option(help="The metadata field whose groups are compared.")]
+BinsOption = Annotated[
+    str | None,
+    typer.Option(help="Group a numeric or date field into bins: edges, e.g. 1990,2000,2010."),
+]
 
 
 @app.callback()
@@ -95,6 +114,10 @@ def neighbors(
         int, typer.Option(help="With neither --context nor --occurrence: queries (0: all).")
     ] = options.LIMIT,
     dedupe: DedupeOption = False,
+    lemma: LemmaOption = None,
+    pos: PosOption = None,
+    any_case: AnyCaseOption = False,
+    where: WhereOption = None,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
@@ -113,13 +136,38 @@ def neighbors(
         scope=scope,
         limit=limit or None,
         dedupe=dedupe,
+        lemma=lemma,
+        pos=pos,
+        any_case=any_case,
+        where=where,
     )
     typer.echo(render_neighbors(result, fmt, bold=_bold()))
 
 
 @app.command()
+def occurrences(
+    word: Annotated[str | None, typer.Option(help="The word (exact form).")] = None,
+    lemma: LemmaOption = None,
+    pos: PosOption = None,
+    any_case: AnyCaseOption = False,
+    where: WhereOption = None,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    limit: Annotated[int, typer.Option(help="Occurrences listed (0: all).")] = 20,
+    fmt: FormatOption = "table",
+) -> None:
+    """The occurrences of a word, lemma or part of speech in corpus order, in context."""
+    from query.render import render_occurrences
+
+    _check_format(fmt)
+    result = _open(index, None, options.DEVICE).occurrences(
+        word, limit or None, lemma=lemma, pos=pos, any_case=any_case, where=where
+    )
+    typer.echo(render_occurrences(result, fmt, bold=_bold()))
+
+
+@app.command()
 def senses(
-    word: Annotated[str, typer.Option(help="The word whose senses to find.")],
+    word: Annotated[str | None, typer.Option(help="The word whose senses to find.")] = None,
     layer: Annotated[int, typer.Option(help="Layer to cluster on.")] = options.LAYER,
     n_senses: Annotated[
         str, typer.Option("--senses", help="auto (found by silhouette) or a number.")
@@ -137,6 +185,10 @@ def senses(
     refresh: Annotated[
         bool, typer.Option(help="Compute again rather than read the kept result.")
     ] = False,
+    lemma: LemmaOption = None,
+    pos: PosOption = None,
+    any_case: AnyCaseOption = False,
+    where: WhereOption = None,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
@@ -152,7 +204,16 @@ def senses(
         picture_format(plot)
     opened = _open(index, model, device)
     result = opened.senses(
-        word, layer=layer, n=n, examples=examples, dedupe=dedupe, refresh=refresh
+        word,
+        layer=layer,
+        n=n,
+        examples=examples,
+        dedupe=dedupe,
+        refresh=refresh,
+        lemma=lemma,
+        pos=pos,
+        any_case=any_case,
+        where=where,
     )
     tag = result.assign(context) if context is not None else None
     typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
@@ -167,6 +228,80 @@ def _parse_senses(value: str) -> int | None:
         return int(value)
     except ValueError:
         raise QueryError(f"--senses must be auto or a number, got {value!r}") from None
+
+
+@app.command()
+def compare(
+    by: ByOption,
+    word: Annotated[str | None, typer.Option(help="The word (exact form).")] = None,
+    lemma: LemmaOption = None,
+    pos: PosOption = None,
+    any_case: AnyCaseOption = False,
+    where: WhereOption = None,
+    bins: BinsOption = None,
+    layer: Annotated[int, typer.Option(help="Layer to compare on.")] = options.LAYER,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    plot: PlotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """A word's occurrences per group of a field: sense shares, and APD, PRT and JSD between
+    groups."""
+    from query.changes.compare import compare as compare_groups
+    from query.changes.groups import parse_bins
+    from query.render import render_comparison
+    from query.selection import Selection
+
+    _check_format(fmt)
+    if plot is not None:
+        from query.plots import picture_format
+
+        picture_format(plot)
+    selection = Selection(word, lemma, pos, any_case, where)
+    opened = _open(index, None, options.DEVICE)
+    result = compare_groups(opened, selection, by, bins=parse_bins(bins), layer=layer)
+    typer.echo(render_comparison(result, fmt))
+    if plot is not None:
+        from query.plots import plot_shares
+
+        typer.echo(f"wrote {plot_shares(result, plot)}", err=True)
+
+
+@app.command()
+def changes(
+    by: ByOption,
+    source: Annotated[str, typer.Option("--from", help="The group compared from.")],
+    target: Annotated[str, typer.Option("--to", help="The group compared to.")],
+    bins: BinsOption = None,
+    min_count: Annotated[int, typer.Option(help="Occurrences a word needs in each group.")] = 20,
+    score: Annotated[
+        str,
+        typer.Option(help="prt (mean vectors), apd (pairwise distances) or jsd (senses)."),
+    ] = "prt",
+    n: Annotated[int, typer.Option("-n", help="Words shown (0: all).")] = 50,
+    where: WhereOption = None,
+    layer: Annotated[int, typer.Option(help="Layer to compare on.")] = options.LAYER,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    fmt: FormatOption = "table",
+) -> None:
+    """Every word with --min-count occurrences in both groups, ranked by how its use changed."""
+    from query.changes.groups import parse_bins
+    from query.changes.vocabulary import word_changes
+    from query.render import render_changes
+
+    _check_format(fmt)
+    result = word_changes(
+        _open(index, None, options.DEVICE),
+        by,
+        source,
+        target,
+        bins=parse_bins(bins),
+        layer=layer,
+        score=score,
+        min_count=min_count,
+        n=n or None,
+        where=where,
+    )
+    typer.echo(render_changes(result, fmt))
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,9 +33,11 @@ from query.results import (
 )
 from query.rows import CorpusRows
 from query.search import Candidates, as_float32, search_exact
+from query.selection import Selection
 from query.words import word_occurrences
 
 if TYPE_CHECKING:
+    from query.fields import CorpusFields
     from query.senses.cluster import SenseSettings
     from query.senses.result import Senses
 
@@ -106,11 +109,45 @@ class SenseIndex:
         """Ascending occurrence ids of ``word`` (an unknown word names the closest ones)."""
         return word_occurrences(self.reader.lexicon, word)
 
-    def occurrences(self, word: str, limit: int | None = None) -> OccurrenceList:
-        """The occurrences of ``word`` in corpus order, with their sentences (first ``limit``)."""
-        ids = self.occurrence_ids(word)
+    @cached_property
+    def fields(self) -> CorpusFields:
+        """The occurrence, sentence and document fields that filters and groups name."""
+        from query.fields import CorpusFields
+
+        return CorpusFields(self.reader)
+
+    def select(self, selection: Selection | str) -> np.ndarray:
+        """Ascending occurrence ids of a word, or of a :class:`Selection` (lemma, part of speech,
+        any case, ``where`` filter); an unknown plain word names the closest ones."""
+        if isinstance(selection, str):
+            selection = Selection(selection)
+        if selection.word is not None and not (
+            selection.lemma or selection.pos or selection.any_case
+        ):
+            ids = self.occurrence_ids(selection.word)
+        else:
+            lexicon = self.reader.lexicon
+            ids = lexicon.select(selection.word, selection.lemma, selection.pos, selection.any_case)
+        if selection.where is not None and len(ids):
+            ids = self.fields.where(selection.where, ids)
+        return ids
+
+    def occurrences(
+        self,
+        word: str | None = None,
+        limit: int | None = None,
+        *,
+        lemma: str | None = None,
+        pos: str | None = None,
+        any_case: bool = False,
+        where: str | None = None,
+    ) -> OccurrenceList:
+        """The occurrences of ``word`` (or of a lemma, a part of speech, in any case, where a
+        filter holds) in corpus order, with their sentences (first ``limit``)."""
+        selection = Selection(word, lemma, pos, any_case, where)
+        ids = self.select(selection)
         listed = ids if limit is None else ids[: _positive("limit", limit)]
-        return OccurrenceList(word=word, ids=ids, items=tuple(self.rows.lookup(listed)))
+        return OccurrenceList(word=selection.label, ids=ids, items=tuple(self.rows.lookup(listed)))
 
     def occurrence(self, occurrence_id: int) -> Occurrence:
         """One stored occurrence with its sentence."""
@@ -135,6 +172,11 @@ class SenseIndex:
         limit: int | None = options.LIMIT,
         candidates: int | None = None,
         dedupe: bool = False,
+        *,
+        lemma: str | None = None,
+        pos: str | None = None,
+        any_case: bool = False,
+        where: str | None = None,
     ) -> Neighbors:
         """The ``k`` occurrences nearest to a query, by cosine distance on ``layer``.
 
@@ -148,6 +190,9 @@ class SenseIndex:
         of compact codes ``max(100k, 1000)`` or, in proportion to k, as many as the build
         found it needs to reach recall@10 0.95: ``ApproximateSearch.default_candidates``).
         With ``dedupe``, hits in identical sentences are shown once, counted in ``duplicates``.
+        ``lemma``, ``pos`` and ``any_case`` choose the occurrences searched from and, for
+        ``same-word``, among (with a context, ``word`` or the ``[[w]]`` mark names the word in
+        it); ``where`` (SQL over the fields) filters the query occurrences and every hit.
         """
         check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
@@ -156,25 +201,39 @@ class SenseIndex:
         if position is not None and context is None:
             raise QueryError("position picks the word in a context sentence; give a context")
         self.reader.check_layer(layer)
-        points, vectors = self._query_points(word, layer, context, position, occurrence, limit)
+        chosen = None
+        if lemma is not None or pos is not None or any_case or where is not None:
+            chosen = self._chosen(word, lemma, pos, any_case, where, context)
+        points, vectors = self._query_points(
+            word, layer, context, position, occurrence, limit, chosen
+        )
         word = points[0].word
+        block_of = chosen if chosen is not None and context is None else None
+        if chosen is not None and context is not None:
+            block_of = replace(chosen, word=chosen.word or word)
         exclude = [point.occurrence for point in points]
 
-        def search(wanted_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-            if scope == "same-word":
-                return search_exact(vectors, self.word_block(word, layer), wanted_k, exclude)
+        def approximate(wanted_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
             if candidates:
                 wanted = max(_positive("candidates", candidates), wanted_k)
             else:
                 wanted = self.approximate.default_candidates(layer, wanted_k)
             return self.approximate.search(layer, vectors, wanted_k, exclude, wanted)
 
+        def search(wanted_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+            if scope == "same-word":
+                block = self.word_block(block_of or word, layer)
+                return search_exact(vectors, block, wanted_k, exclude)
+            if where is None:
+                return approximate(wanted_k)
+            return self._filtered(approximate, where, wanted_k)
+
         hits = self._deduped(points, search, k) if dedupe else self._hits(points, search(k))
         return Neighbors(word=word, layer=layer, scope=scope, k=k, queries=tuple(points), hits=hits)
 
     def senses(
         self,
-        word: str,
+        word: str | None = None,
         layer: int = options.LAYER,
         n: int | None = None,
         *,
@@ -183,6 +242,10 @@ class SenseIndex:
         refresh: bool = False,
         keep: bool = True,
         settings: SenseSettings | None = None,
+        lemma: str | None = None,
+        pos: str | None = None,
+        any_case: bool = False,
+        where: str | None = None,
     ) -> Senses:
         """The senses of ``word`` on ``layer``, induced from every one of its occurrences.
 
@@ -200,7 +263,7 @@ class SenseIndex:
             chosen = replace(chosen, n=_positive("n", n))
         return word_senses(
             self,
-            word,
+            Selection(word, lemma, pos, any_case, where),
             layer,
             chosen,
             examples=_positive("examples", examples),
@@ -272,17 +335,58 @@ class SenseIndex:
             )
         return self.embedder.embed(list(tokens))
 
-    def word_block(self, word: str, layer: int) -> Candidates:
-        """The occurrences of ``word`` with their float32 vectors on ``layer`` (cached)."""
+    def word_block(self, word: str | Selection, layer: int) -> Candidates:
+        """The occurrences of ``word`` (or of a selection) with their float32 vectors on
+        ``layer`` (cached)."""
+        selection = Selection(word) if isinstance(word, str) else word
 
         def make() -> Candidates:
-            ids = self.occurrence_ids(word)
+            ids = self.select(selection)
+            if len(ids) == 0:
+                raise QueryError(f"no occurrence of {selection.label}")
             vectors = self.reader.vectors(layer)
             block = Candidates.of(ids, vectors.take(ids))
             vectors.release()  # the file pages read stay cached by the system, not counted here
             return block
 
-        return self.blocks.get((word, layer), make)
+        return self.blocks.get((selection.key, layer), make)
+
+    def _chosen(
+        self,
+        word: str | None,
+        lemma: str | None,
+        pos: str | None,
+        any_case: bool,
+        where: str | None,
+        context: str | Sequence[str] | None,
+    ) -> Selection:
+        """The selection of a query: with a context, the word may come from its mark."""
+        if word is None and lemma is None and pos is None and context is not None:
+            _, marked, _ = context_query(context, None, None)
+            word = marked
+        return Selection(word, lemma, pos, any_case, where)
+
+    def _filtered(
+        self,
+        search: Callable[[int], list[tuple[np.ndarray, np.ndarray]]],
+        where: str,
+        k: int,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The first ``k`` hits per query that satisfy ``where``: more are searched until each
+        query has ``k``, or every occurrence was searched."""
+        wanted = 4 * k
+        while True:
+            found = search(wanted)
+            every = np.unique(np.concatenate([ids for ids, _ in found])) if found else np.empty(0)
+            allowed = self.fields.where(where, every.astype(np.int64))
+            out = []
+            for ids, distances in found:
+                keep = np.isin(ids, allowed)
+                out.append((ids[keep][:k], distances[keep][:k]))
+            short = any(len(ids) < k for ids, _ in out)
+            if not short or wanted >= self.rows.n_occurrences:
+                return out
+            wanted *= 4
 
     def _query_points(
         self,
@@ -292,6 +396,7 @@ class SenseIndex:
         position: int | None,
         occurrence: int | None,
         limit: int | None,
+        chosen: Selection | None = None,
     ) -> tuple[list[QueryPoint], np.ndarray]:
         if occurrence is not None:
             found = self.occurrence(occurrence)
@@ -303,9 +408,14 @@ class SenseIndex:
             tokens, word, at = context_query(context, word, position)
             vectors = self.embedder.embed(tokens)[:, at]
             return [QueryPoint(word, None, " ".join(tokens), at)], as_float32(vectors[layer])
-        if word is None:
+        if chosen is not None:
+            ids = self.select(chosen)
+            if len(ids) == 0:
+                raise QueryError(f"no occurrence of {chosen.label}")
+        elif word is None:
             raise QueryError("give a word (with a context sentence or not) or an occurrence")
-        ids = self.occurrence_ids(word)
+        else:
+            ids = self.occurrence_ids(word)
         if limit is not None:
             ids = ids[: _positive("limit", limit)]
         points = [

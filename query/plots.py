@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.image import AxesImage
 
+    from query.changes.compare import Comparison
+
 logger = logging.getLogger(__name__)
 
 #: Picture formats by file suffix.
@@ -197,6 +199,42 @@ def _alpha(n: int) -> float:
 def _marker_size(n: int) -> float:
     """Marker area (points²) of ``n`` points: 16 up to 300, down to 2 from about 20,000."""
     return float(np.clip(16 * (300 / max(n, 1)) ** 0.5, 2.0, 16.0))
+
+
+def plot_shares(
+    comparison: Comparison, path: str | Path, *, size: tuple[int, int] | None = None
+) -> Path:
+    """Draw a comparison's sense shares per group as stacked bars (one bar per group, one
+    colour per sense, the senses' labels in the legend, each bar's count above it) to ``path``
+    (.png or .svg). Returns the path written."""
+    fmt = picture_format(path)
+    groups = comparison.groups
+    if not groups:
+        raise QueryError("nothing to draw: the comparison has no groups")
+    k = len(comparison.senses)
+    shares = np.array([group.shares for group in groups], dtype=np.float64).reshape(len(groups), k)
+    width = int(np.clip(420 + 70 * len(groups), 640, 3000))
+    with _drawing(path, fmt, size or (width, 420)) as fig:
+        ax = fig.subplots()
+        colours = _colours(k)
+        positions = np.arange(len(groups))
+        bottom = np.zeros(len(groups))
+        for sense in range(k):
+            legend = shorten_label(f"{sense}: {comparison.senses[sense]}")
+            bars = ax.bar(positions, shares[:, sense], 0.7, bottom=bottom, color=colours[sense],
+                          label=legend)  # fmt: skip
+            for bar in bars.patches:
+                bar.set_gid(f"sense-{sense}")
+            bottom += shares[:, sense]
+        for x, group in zip(positions.tolist(), groups, strict=True):
+            ax.text(x, 1.02, f"{group.count:,}", ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(positions, [shorten_label(g.group) for g in groups], parse_math=False)
+        ax.set_ylim(0, 1.12)
+        ax.set_ylabel("share of occurrences")
+        ax.set_xlabel(comparison.field)
+        ax.set_title(f"senses of {shorten_label(comparison.word)} by {comparison.field}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return Path(path).resolve()
 
 
 def _colours(k: int) -> np.ndarray:

@@ -8,8 +8,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from query.changes.compare import GROUP_FIELDS, Comparison
+from query.changes.vocabulary import CHANGE_FIELDS, Changes
 from query.kwic import KwicLine, kwic_text
-from query.results import HIT_FIELDS, DistanceTable, Neighbors
+from query.results import HIT_FIELDS, OCCURRENCE_FIELDS, DistanceTable, Neighbors, OccurrenceList
 from query.senses.result import SENSE_FIELDS, Senses, SenseTag
 
 FORMATS = ("table", "json", "csv")
@@ -63,6 +65,76 @@ def neighbors_table(result: Neighbors, *, bold: bool = False) -> str:
             line + _copies(hit.duplicates) for line, hit in zip(contexts, hits, strict=True)
         ]
         lines.extend(_columns(header, rows, contexts))
+    return "\n".join(lines)
+
+
+def render_occurrences(result: OccurrenceList, fmt: str, *, bold: bool = False) -> str:
+    """Listed occurrences: ids and keyword-in-context lines, or JSON / CSV records."""
+    if fmt == "json":
+        return _json(
+            {"word": result.word, "count": len(result.ids), "occurrences": result.to_records()}
+        )
+    if fmt == "csv":
+        return _csv(OCCURRENCE_FIELDS, result.to_records())
+    lines = [f"{result.word!r}: {len(result.ids):,} occurrences, {len(result.items):,} shown"]
+    rows = [
+        (str(item.occurrence), item.doc_id, str(item.sent_id), str(item.position))
+        for item in result.items
+    ]
+    if rows:
+        kwic = aligned([item.kwic(KWIC_WIDTH) for item in result.items], bold=bold)
+        lines.extend(_columns(("occurrence", "doc", "sent", "pos"), rows, kwic))
+    return "\n".join(lines)
+
+
+def render_comparison(result: Comparison, fmt: str) -> str:
+    """Per group its count and sense shares, then the scores of each pair of groups."""
+    if fmt == "json":
+        return result.to_json()
+    if fmt == "csv":
+        return _csv(GROUP_FIELDS, result.share_records())
+    lines = [f"{result.word!r} on layer {result.layer} by {result.field}"]
+    for i, label in enumerate(result.senses):
+        lines.append(f"  sense {i}: {label}")
+    head = ("group", "count", *(f"sense {i}" for i in range(len(result.senses))))
+    rows = [
+        (group.group, f"{group.count:,}", *(f"{share:.1%}" for share in group.shares))
+        for group in result.groups
+    ]
+    lines.append("")
+    lines.extend(_columns(head, rows, None))
+    lines.append("")
+    pair_rows = [
+        (p.source, p.target, f"{p.apd:.4f}", f"{p.prt:.4f}", f"{p.jsd:.4f}") for p in result.pairs
+    ]
+    lines.extend(_columns(("from", "to", "APD", "PRT", "JSD"), pair_rows, None))
+    if result.ungrouped:
+        lines.append(f"({result.ungrouped:,} occurrences without a value of {result.field})")
+    return "\n".join(lines)
+
+
+def render_changes(result: Changes, fmt: str) -> str:
+    """Words ranked by change score, with their counts."""
+    records = result.to_records()
+    if fmt == "json":
+        return _json(records)
+    if fmt == "csv":
+        return _csv(CHANGE_FIELDS, [{"rank": i, **r} for i, r in enumerate(records, start=1)])
+    sample = "" if result.sample is None else f", senses of up to {result.sample} per group"
+    lines = [
+        f"{result.score.upper()} on layer {result.layer}, {result.field} {result.source} -> "
+        f"{result.target}: {result.eligible:,} words with {result.min_count}+ occurrences in "
+        f"both{sample}"
+    ]
+    rows = [
+        (str(i), w.word, f"{w.score:.4f}", f"{w.count_from:,}", f"{w.count_to:,}")
+        for i, w in enumerate(result.words, start=1)
+    ]
+    if rows:
+        head = ("rank", "word", "score", result.source, result.target)
+        lines.extend(_columns(head, rows, None))
+    else:
+        lines.append("(no word has that many occurrences in both groups)")
     return "\n".join(lines)
 
 

@@ -55,6 +55,8 @@ class BuildConfig:
       ``workers`` actors of ``threads_per_worker`` threads and ``gpus_per_worker`` GPUs on the
       cluster at ``ray_address``, None: a Ray instance on this machine, ``"auto"``: the cluster
       this machine is in), each encoding parts of ``part_shards`` shards.
+    - ``metadata``: a CSV, TSV or JSONL file of document fields with a ``doc_id`` column,
+      joined to the corpus's documents (:mod:`indexer.store.fields`).
     - ``progress``: a bar on a terminal, else a line every ``progress_interval`` seconds.
     """
 
@@ -85,6 +87,7 @@ class BuildConfig:
     threads_per_worker: int = 1
     gpus_per_worker: float = 0.0
     part_shards: int = 8
+    metadata: str | Path | None = None
 
     def __post_init__(self) -> None:
         layers = parse_layers(self.layers) if isinstance(self.layers, str) else self.layers

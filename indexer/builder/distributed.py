@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.builder.config import BuildConfig, BuildReport
-from indexer.builder.indexing import index_stage, lexicon_stage
+from indexer.builder.indexing import fields_stage, index_stage, lexicon_stage, metadata_record
 from indexer.builder.parts import (
     PART_SHARDS,
     CorpusScan,
@@ -157,7 +157,13 @@ def build_distributed(
     started = time.perf_counter()
     layout = IndexLayout(Path(config.out))
     files = expand_inputs(inputs)
+    metadata = metadata_record(config.metadata)
     scans = [scan_corpus(path, config.reader_config(), config.shard_rows) for path in files]
+    if metadata is not None:
+        scans = [
+            dataclasses.replace(scan, record=dataclasses.replace(scan.record, metadata=metadata))
+            for scan in scans
+        ]
     parts = plan_parts(scans, options.part_shards)
     logger.info(
         "%d corpus files, %d shards, %d parts",
@@ -221,6 +227,7 @@ def build_distributed(
             ray.kill(worker)
         progress = make_progress(config.progress, config.progress_interval)
         try:
+            fields_stage(layout, manifest, progress)
             lexicon_stage(layout, manifest, progress)
             index_stage(layout, manifest, config.index_config(), progress)
         finally:

@@ -22,13 +22,14 @@ from indexer.index import (
     save_index,
 )
 from indexer.index.flat import write_flat_index
+from indexer.store.fields import DocumentRows
 from indexer.store.files import file_record
 from indexer.store.layer_vectors import LayerVectors
 from indexer.store.layout import IndexLayout
 from indexer.store.lexicon import build_lexicon, read_lexicon_tokens
 from indexer.store.manifest import Manifest, write_manifest
 from indexer.store.reader import layer_vectors
-from indexer.store.records import IndexRecord, RecallRecord
+from indexer.store.records import IndexRecord, MetadataRecord, RecallRecord
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,52 @@ def lexicon_stage(
         manifest.timings.get("lexicon_s", 0.0) + time.perf_counter() - started, 3
     )
     save(layout, manifest)
+
+
+def fields_stage(
+    layout: IndexLayout, manifest: Manifest, progress: Progress, save: Save = write_manifest
+) -> None:
+    """Write the metadata tables of each corpus read to its end that has none (also those of
+    corpora built before metadata was kept: their tables then list the documents only)."""
+    from indexer.store.fields import build_fields
+
+    pending = [
+        p for p, corpus in enumerate(manifest.corpora) if corpus.done and corpus.fields is None
+    ]
+    if not pending:
+        return
+    started = time.perf_counter()
+    for position in pending:
+        corpus = manifest.corpora[position]
+        progress.note("writing the metadata tables")
+        rows = None if corpus.metadata is None else document_rows(corpus.metadata.path)
+        record, joined = build_fields(layout, manifest, position, rows)
+        manifest.corpora[position] = dataclasses.replace(
+            corpus, fields=record, metadata=joined or corpus.metadata
+        )
+    manifest.timings["fields_s"] = round(
+        manifest.timings.get("fields_s", 0.0) + time.perf_counter() - started, 3
+    )
+    save(layout, manifest)
+
+
+def metadata_record(path: str | Path | None) -> MetadataRecord | None:
+    """The record of a ``--metadata`` file, read once to check it before anything is written."""
+    if path is None:
+        return None
+    rows = document_rows(path)
+    return MetadataRecord(path=rows.path, fingerprint=rows.fingerprint, rows=len(rows.rows))
+
+
+def document_rows(path: str | Path) -> DocumentRows:
+    """A ``--metadata`` file read and checked (CorpusError naming the file and line)."""
+    from indexer.corpus import fingerprint
+    from indexer.corpus.metadata import read_metadata
+
+    read = read_metadata(path)
+    return DocumentRows(
+        path=str(path), fingerprint=fingerprint(path), names=tuple(read.fields), rows=read.rows
+    )
 
 
 def count_types(layout: IndexLayout, manifest: Manifest) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 from indexer.builder.committer import ShardCommitter
 from indexer.builder.config import BuildConfig, BuildReport
-from indexer.builder.indexing import index_stage, lexicon_stage
+from indexer.builder.indexing import fields_stage, index_stage, lexicon_stage, metadata_record
 from indexer.builder.memory import release_free_memory
 from indexer.builder.plan import decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
@@ -149,6 +149,7 @@ def run_build(
     layout = IndexLayout(Path(config.out))
     if not config.overwrite:
         read_existing(layout)  # refuse a foreign directory before the model is loaded
+    metadata = metadata_record(config.metadata)
     progress = progress or make_progress(config.progress, config.progress_interval)
     with open_corpus(corpus, config.reader_config()) as reader:
         encoder = (load_encoder or load_model)(config)
@@ -160,6 +161,7 @@ def run_build(
             bytes=reader.total_bytes,
             fingerprint=fingerprint(corpus),
             first_shard=0,
+            metadata=metadata,
         )
         with exclusive(layout):
             existing = None if config.overwrite else read_existing(layout)
@@ -200,6 +202,7 @@ def run_build(
                     encoded = _stream(reader, encoder, layout, manifest, config, progress)
                 del encoder  # the stages below need no model: free it and its token cache
                 release_free_memory()
+                fields_stage(layout, manifest, progress)
                 lexicon_stage(layout, manifest, progress)
                 index_stage(layout, manifest, config.index_config(), progress)
             finally:

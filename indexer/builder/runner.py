@@ -231,6 +231,9 @@ def stream_corpus(
             sent_keys=[s.sent_key for s in shard],
             source_lines=[s.source_line for s in shard],
             state=encoder.export_state() if plan.carry else None,
+            lemmas=[s.lemmas for s in shard],
+            upos=[s.upos for s in shard],
+            fields=[s.fields for s in shard],
         )
         committer.commit(meta)
         logger.debug("shard %d: %d sentences, %d occurrences", index, len(shard), n_tokens)

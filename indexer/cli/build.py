@@ -106,6 +106,12 @@ def build_command(
     part_shards: Annotated[
         int, typer.Option(help="Shards of one Ray worker's part.")
     ] = BuildConfig.part_shards,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            help="Document fields to join: a CSV, TSV or JSONL file with a doc_id column."
+        ),
+    ] = None,
 ) -> None:
     """Embed every token of CORPUS and write an index directory (resumes when run again)."""
     config = BuildConfig(
@@ -134,6 +140,7 @@ def build_command(
         threads_per_worker=threads_per_worker,
         gpus_per_worker=gpus_per_worker,
         part_shards=part_shards,
+        metadata=metadata,
     )
     typer.echo(format_summary(build(corpus[0] if len(corpus) == 1 else corpus, config)))
 

@@ -86,14 +86,14 @@ class CorpusReader:
                 stats.empty += 1
                 continue
             if len(raw.tokens) <= limit:
-                yield self._count(raw, tuple(self._cut_tokens(raw.tokens)), raw.sent_key)
+                yield self._count(raw, tuple(self._cut_tokens(raw.tokens)), raw.sent_key, 0)
             elif config.long_sentences == "skip":
                 stats.skipped_long += 1
             else:
                 stats.split_long += 1
                 for index, window in enumerate(windows(self._cut_tokens(raw.tokens), limit)):
                     key = None if raw.sent_key is None else f"{raw.sent_key}#w{index}"
-                    yield self._count(raw, window, key)
+                    yield self._count(raw, window, key, index * limit)
         self.close()
         logger.debug("read %s: %s", self._source.name, stats)
 
@@ -104,10 +104,23 @@ class CorpusReader:
         self.stats.truncated_tokens += sum(len(token) > limit for token in tokens)
         return [token[:limit] for token in tokens]
 
-    def _count(self, raw: RawSentence, tokens: tuple[str, ...], key: str | None) -> Sentence:
+    def _count(
+        self, raw: RawSentence, tokens: tuple[str, ...], key: str | None, start: int
+    ) -> Sentence:
+        """The sentence of ``tokens``, the window of ``raw`` from token ``start`` on; lemmas
+        and UPOS sliced alike, truncation of long tokens applied to the forms only."""
         self.stats.sentences += 1
         self.stats.tokens += len(tokens)
-        return Sentence(tokens, raw.doc_id, key, raw.source_line)
+        end = start + len(tokens)
+        return Sentence(
+            tokens,
+            raw.doc_id,
+            key,
+            raw.source_line,
+            None if raw.lemmas is None else tuple(raw.lemmas[start:end]),
+            None if raw.upos is None else tuple(raw.upos[start:end]),
+            raw.fields,
+        )
 
 
 def open_corpus(path: str | Path, config: ReaderConfig = DEFAULT_CONFIG) -> CorpusReader:

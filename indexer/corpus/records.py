@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from indexer.corpus.values import FieldValue
 from indexer.errors import ConfigError, check_choice
 
 FORMATS = ("auto", "text", "conllu", "jsonl")
@@ -19,12 +21,22 @@ class Sentence:
     else ``"d{n}"`` with ``n`` counting the documents of the input from 0); ``sent_key`` is
     ``# sent_id`` or JSONL ``id`` (with ``#w{i}`` appended to a window of a split sentence), or
     None; ``source_line`` is the 1-based input line where the sentence starts.
+
+    ``lemmas`` and ``upos`` are the CoNLL-U LEMMA and UPOS of each token (None where the column
+    is ``_``), or None for an input without such columns (text, JSONL). ``fields`` is the
+    metadata of the sentence, or None where it has none: for JSONL every top-level field of the
+    record but ``tokens``, ``id`` and ``doc_id`` (nulls left out, lists and objects as compact
+    JSON text); for CoNLL-U the ``# meta::key = value`` lines of its document, one mapping
+    shared by the document's sentences. Sentences never change it.
     """
 
     tokens: tuple[str, ...]
     doc_id: str
     sent_key: str | None
     source_line: int
+    lemmas: tuple[str | None, ...] | None = None
+    upos: tuple[str | None, ...] | None = None
+    fields: Mapping[str, FieldValue] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)

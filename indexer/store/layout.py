@@ -9,6 +9,10 @@ An index directory (default ``./elmo-index``) holds::
                                           only copy of each vector
     lexicon/segment=0/lexicon.parquet     a segment's tokens: token, count, offset into postings
     lexicon/segment=0/postings.npy        its int64 occurrence ids grouped by token
+    lexicon/segment=0/annotations.parquet (token, lemma, upos) keys, where the corpus has them,
+    lexicon/segment=0/annotation_postings.npy  and their occurrence ids
+    fields/corpus=0/documents.parquet     a corpus's documents with their metadata fields
+    fields/corpus=0/sentences.parquet     its sentences' own fields (those that vary in a document)
     index/segment=0/layer=2.faiss         its FAISS index of a layer (compact codes of the
                                           L2-normalized vectors), ids = occ_id - segment start
     state/part-00000.npz                  encoder state after a shard (``carry`` policy only)
@@ -55,6 +59,7 @@ ENTRIES = (
     "index",
     "state",
     "senses",
+    "fields",
 )
 #: Entries of earlier format versions, removed with the others by ``--overwrite``.
 LEGACY_ENTRIES = ("matrix",)
@@ -114,6 +119,19 @@ class IndexLayout:
 
     def postings(self, segment: int) -> Path:
         return self.lexicon_dir / f"segment={segment}" / "postings.npy"
+
+    def annotations(self, segment: int) -> Path:
+        return self.lexicon_dir / f"segment={segment}" / "annotations.parquet"
+
+    def annotation_postings(self, segment: int) -> Path:
+        return self.lexicon_dir / f"segment={segment}" / "annotation_postings.npy"
+
+    def documents(self, corpus: int) -> Path:
+        """Corpus ``corpus``'s documents table (``corpus``: its position in the manifest)."""
+        return self.root / "fields" / f"corpus={corpus}" / "documents.parquet"
+
+    def sentence_fields(self, corpus: int) -> Path:
+        return self.root / "fields" / f"corpus={corpus}" / "sentences.parquet"
 
     @property
     def state_dir(self) -> Path:

@@ -110,13 +110,27 @@ class Manifest:
 
     def recorded_files(self) -> dict[str, FileEntry]:
         """Every file the manifest records with its size and sha256, by path from the root:
-        the shards' files, and each segment's lexicon and FAISS indexes."""
+        the shards' files, each segment's lexicon and FAISS indexes, each corpus's metadata
+        tables."""
         recorded: dict[str, FileEntry] = {}
         for shard in self.shards:
             recorded.update(shard.files)
         for segment in self.segments:
             recorded.update(segment.files())
+        for corpus in self.corpora:
+            if corpus.fields is not None:
+                recorded.update(corpus.fields.files)
         return recorded
+
+    def corpus_shards(self, position: int) -> list[ShardRecord]:
+        """The committed shards of corpus ``position``."""
+        corpus = self.corpora[position]
+        end = (
+            self.corpora[position + 1].first_shard
+            if position + 1 < len(self.corpora)
+            else len(self.shards)
+        )
+        return self.shards[corpus.first_shard : end]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object; the identifying fields come first, so that `head manifest.json`

@@ -24,7 +24,7 @@ from indexer.store.columns import numeric_column
 from indexer.store.files import size_problem
 from indexer.store.layer_vectors import LayerVectors
 from indexer.store.layout import IndexLayout
-from indexer.store.lexicon import Lexicon, Lexicons
+from indexer.store.lexicon import Annotations, Lexicon, Lexicons
 from indexer.store.manifest import Manifest, read_complete_manifest
 from indexer.store.records import FileEntry, ShardRecord
 
@@ -137,9 +137,25 @@ class IndexReader:
     def lexicon(self) -> Lexicons:
         """Token counts and postings of every segment; the files are checked against the
         manifest's sizes."""
+        positions = range(len(self.manifest.segments))
         return Lexicons(
-            [self._segment_lexicon(position) for position in range(len(self.manifest.segments))]
+            [self._segment_lexicon(position) for position in positions],
+            [self._segment_annotations(position) for position in positions],
         )
+
+    def _segment_annotations(self, position: int) -> Annotations | None:
+        segment = self.manifest.segments[position]
+        if segment.lexicon is None or segment.lexicon.annotation_keys is None:
+            return None
+        try:
+            return Annotations.open(self.layout, segment.id)
+        except FileNotFoundError as err:
+            raise IndexStateError("annotation lexicon file is missing", path=err.filename) from err
+        except (OSError, ValueError, pa.ArrowException) as err:
+            raise IndexStateError(
+                f"annotation lexicon is corrupt: {err}",
+                path=self.layout.annotations(segment.id).parent,
+            ) from err
 
     def _segment_lexicon(self, position: int) -> Lexicon:
         segment = self.manifest.segments[position]

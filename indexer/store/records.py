@@ -114,17 +114,26 @@ class ShardRecord:
 
 @dataclass(frozen=True)
 class LexiconRecord:
-    """The lexicon: how many token types, and its two files."""
+    """A segment's lexicon: how many token types, and its files; ``annotation_keys`` counts the
+    ``(token, lemma, upos)`` keys of its annotation lexicon (None: it has none)."""
 
     types: int
     files: dict[str, FileEntry]
+    annotation_keys: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LexiconRecord:
-        return cls(types=data["types"], files=dict(data["files"]))
+        return cls(
+            types=data["types"],
+            files=dict(data["files"]),
+            annotation_keys=data.get("annotation_keys"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"types": self.types, "files": dict(self.files)}
+        out: dict[str, Any] = {"types": self.types, "files": dict(self.files)}
+        if self.annotation_keys is not None:
+            out["annotation_keys"] = self.annotation_keys
+        return out
 
 
 @dataclass(frozen=True)
@@ -201,12 +210,76 @@ class IndexRecord:
 
 
 @dataclass(frozen=True)
+class FieldInfo:
+    """One metadata field of a corpus: its column ``name``, Arrow-backed ``type`` (``integer``,
+    ``float``, ``boolean``, ``date`` or ``string``) and ``level`` (``document``: constant over
+    each document, or given by the metadata file; ``sentence``: varies within a document)."""
+
+    name: str
+    type: str
+    level: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FieldInfo:
+        return cls(name=data["name"], type=data["type"], level=data["level"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "level": self.level}
+
+
+@dataclass(frozen=True)
+class MetadataRecord:
+    """What joining a ``--metadata`` file found: its ``path`` and ``fingerprint``, its ``rows``,
+    the corpus's documents it has no row for, and its rows naming no document of the corpus."""
+
+    path: str
+    fingerprint: str
+    rows: int = 0
+    missing_documents: int = 0
+    unknown_documents: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MetadataRecord:
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FieldsRecord:
+    """A corpus's metadata tables (``fields/corpus=N/``): their files, the fields, the number
+    of documents."""
+
+    files: dict[str, FileEntry]
+    fields: tuple[FieldInfo, ...]
+    documents: int
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FieldsRecord:
+        return cls(
+            files=dict(data["files"]),
+            fields=tuple(FieldInfo.from_dict(entry) for entry in data["fields"]),
+            documents=data["documents"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": dict(self.files),
+            "fields": [entry.to_dict() for entry in self.fields],
+            "documents": self.documents,
+        }
+
+
+@dataclass(frozen=True)
 class CorpusRecord:
     """One input of the index: the corpus of the build, then each appended one, in order.
 
     ``fingerprint`` identifies its content (:func:`indexer.corpus.fingerprint`); its sentences
     are the shards from ``first_shard`` to the next corpus's. ``done`` is true once every one
     of them is committed; the counts and ``reader_stats`` (``ReadStats`` fields) are known then.
+    ``metadata`` is the ``--metadata`` file joined to its documents (None: none); ``fields``
+    its metadata tables once written (None before, and in directories of earlier versions).
     """
 
     path: str
@@ -219,13 +292,44 @@ class CorpusRecord:
     tokens: int = 0
     documents: int = 0
     reader_stats: Mapping[str, int] = field(default_factory=dict)
+    metadata: MetadataRecord | None = None
+    fields: FieldsRecord | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CorpusRecord:
-        return cls(**{**data, "reader_stats": dict(data.get("reader_stats", {}))})
+        metadata, fields = data.get("metadata"), data.get("fields")
+        return cls(
+            **{
+                **data,
+                "reader_stats": dict(data.get("reader_stats", {})),
+                "metadata": None if metadata is None else MetadataRecord.from_dict(metadata),
+                "fields": None if fields is None else FieldsRecord.from_dict(fields),
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "reader_stats": dict(self.reader_stats)}
+        """The JSON object; ``metadata`` and ``fields`` only where they are set (so that the
+        manifests of earlier versions are written back as they were read)."""
+        out = {
+            key: getattr(self, key)
+            for key in (
+                "path",
+                "format",
+                "bytes",
+                "fingerprint",
+                "first_shard",
+                "done",
+                "sentences",
+                "tokens",
+                "documents",
+            )
+        }
+        out["reader_stats"] = dict(self.reader_stats)
+        if self.metadata is not None:
+            out["metadata"] = self.metadata.to_dict()
+        if self.fields is not None:
+            out["fields"] = self.fields.to_dict()
+        return out
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ OCCURRENCES_SCHEMA = pa.schema(
         ("doc_id", pa.string()),
         ("position", pa.int32()),
         ("token", pa.string()),
+        ("lemma", pa.string()),
+        ("upos", pa.string()),
     ]
 )
 SENTENCES_SCHEMA = pa.schema(
@@ -36,16 +39,23 @@ SENTENCES_SCHEMA = pa.schema(
         ("first_occ", pa.int64()),
         ("n_tokens", pa.int32()),
         ("text", pa.string()),
+        ("fields", pa.string()),
     ]
 )
+#: Columns of the shard tables that builds before lemmas and metadata did not write: a reader
+#: takes them as all null there.
+ANNOTATION_COLUMNS = ("lemma", "upos")
+FIELDS_COLUMN = "fields"
 
 
 @dataclass(frozen=True, eq=False)
 class ShardMeta:
     """What one shard holds besides its vectors, known once its last sentence is encoded.
 
-    ``sentences`` are the token tuples, in corpus order; ``state`` is the encoder state after the
-    shard (``carry`` policy) or None.
+    ``sentences`` are the token tuples, in corpus order; ``lemmas`` and ``upos`` each sentence's
+    annotations (None for a sentence without them; empty: none for the shard); ``fields`` each
+    sentence's metadata (:attr:`indexer.corpus.Sentence.fields`; empty: none); ``state`` is the
+    encoder state after the shard (``carry`` policy) or None.
     """
 
     index: int
@@ -56,6 +66,9 @@ class ShardMeta:
     sent_keys: Sequence[str | None]
     source_lines: Sequence[int]
     state: dict[str, np.ndarray] | None = None
+    lemmas: Sequence[Sequence[str | None] | None] = ()
+    upos: Sequence[Sequence[str | None] | None] = ()
+    fields: Sequence[Mapping[str, object] | None] = ()
 
     @property
     def n_sentences(self) -> int:
@@ -86,9 +99,35 @@ def occurrences_table(data: ShardMeta) -> pa.Table:
             doc_ids,
             pa.array(positions.astype(np.int32)),
             pa.array(tokens, pa.string()),
+            _annotation_column(data.lemmas, data.sentences, n),
+            _annotation_column(data.upos, data.sentences, n),
         ],
         schema=OCCURRENCES_SCHEMA,
     )
+
+
+def _annotation_column(
+    values: Sequence[Sequence[str | None] | None], sentences: Sequence[tuple[str, ...]], n: int
+) -> pa.Array:
+    """One annotation per occurrence, null where a sentence (or the shard) has none."""
+    if not any(entry is not None for entry in values):
+        return pa.nulls(n, pa.string())
+    flat: list[str | None] = []
+    for entry, tokens in zip(values, sentences, strict=True):
+        flat.extend([None] * len(tokens) if entry is None else entry)
+    return pa.array(flat, pa.string())
+
+
+def fields_json(fields: Mapping[str, object] | None) -> str | None:
+    """A sentence's metadata as the shard's ``fields`` column holds it: compact JSON with sorted
+    keys, or null for none.
+
+    >>> fields_json({"year": 1994, "genre": "news"}), fields_json({})
+    ('{"genre":"news","year":1994}', None)
+    """
+    if not fields:
+        return None
+    return json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def sentences_table(data: ShardMeta) -> pa.Table:
@@ -104,6 +143,12 @@ def sentences_table(data: ShardMeta) -> pa.Table:
             pa.array(first_occ),
             pa.array(lengths.astype(np.int32)),
             pa.array([" ".join(tokens) for tokens in data.sentences], pa.string()),
+            pa.array(
+                [fields_json(entry) for entry in data.fields]
+                if data.fields
+                else [None] * len(lengths),
+                pa.string(),
+            ),
         ],
         schema=SENTENCES_SCHEMA,
     )

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from indexer.errors import QueryError
 from indexer.store.columns import numeric_column
 from indexer.store.senses import SenseFiles, SenseMeta, index_source, read_sense_files
 from indexer.store.senses import write_sense_files as store_sense_files
 from query.context import context_query
 from query.dedupe import dedupe
+from query.selection import Selection
 from query.senses.cluster import SenseSettings, induce
 from query.senses.labels import (
     LABEL_WORDS,
@@ -44,7 +46,7 @@ READ_BLOCK = 65_536
 
 def word_senses(
     index: SenseIndex,
-    word: str,
+    selection: Selection,
     layer: int,
     settings: SenseSettings,
     *,
@@ -53,11 +55,14 @@ def word_senses(
     refresh: bool = False,
     keep: bool = True,
 ) -> Senses:
-    """The senses of ``word`` on ``layer``: the stored result if it is current, else computed
-    (and stored when ``keep``)."""
+    """The senses of the ``selection``'s occurrences on ``layer`` (named by its key): the
+    stored result if it is current, else computed (and stored when ``keep``)."""
     reader = index.reader
     reader.check_layer(layer)
-    ids = index.occurrence_ids(word)
+    ids = index.select(selection)
+    if len(ids) == 0:
+        raise QueryError(f"no occurrence of {selection.label}")
+    word = selection.key
     source = index_source(reader.manifest)
     stored = None
     if not refresh:
@@ -108,7 +113,7 @@ def _compute(
     )
     looked_up = index.rows.lookup(ids[label_rows])
     contexts = (
-        (int(labels[row]), context_words(record.sentence.split(" "), record.position, word))
+        (int(labels[row]), context_words(record.sentence.split(" "), record.position, record.token))
         for row, record in zip(label_rows.tolist(), looked_up, strict=True)
     )
     corpus = corpus_background(reader_count(index), index.reader.n_occurrences)

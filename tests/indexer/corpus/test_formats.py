@@ -54,10 +54,17 @@ CONLLU = """\
 def test_conllu_forms_ids_and_documents(make_corpus, read_corpus):
     sentences, stats = read_corpus(make_corpus("c.conllu", CONLLU))
     assert sentences == [
-        Sentence(("I", "ca", "n't", "go", "."), "news-1", "s1", 1),
-        Sentence(("Yes",), "news-1", "s2", 12),
-        Sentence(("No",), "d1", None, 15),
-        Sentence(("Ok",), "news-3", "s4", 18),
+        Sentence(
+            ("I", "ca", "n't", "go", "."),
+            "news-1",
+            "s1",
+            1,
+            ("I", "can", "not", "go", "."),
+            ("PRON", "AUX", "PART", "VERB", "PUNCT"),
+        ),
+        Sentence(("Yes",), "news-1", "s2", 12, ("yes",), ("INTJ",)),
+        Sentence(("No",), "d1", None, 15, ("no",), ("INTJ",)),
+        Sentence(("Ok",), "news-3", "s4", 18, ("ok",), ("INTJ",)),
     ]
     assert (stats.sentences, stats.tokens, stats.empty) == (4, 8, 0)
 
@@ -65,7 +72,7 @@ def test_conllu_forms_ids_and_documents(make_corpus, read_corpus):
 def test_conllu_comment_only_block_counts_as_empty(make_corpus, read_corpus):
     text = "# sent_id = a\n\n\n# sent_id = b\n1\tx\t_\t_\t_\t_\t_\t_\t_\t_\n"
     sentences, stats = read_corpus(make_corpus("c.conllu", text))
-    assert sentences == [Sentence(("x",), "d0", "b", 4)]
+    assert sentences == [Sentence(("x",), "d0", "b", 4, (None,), (None,))]
     assert stats.empty == 1
 
 
@@ -113,7 +120,7 @@ def test_jsonl_ids_documents_and_empty(make_corpus, read_corpus):
     sentences, stats = read_corpus(make_corpus("c.jsonl", text))
     assert sentences == [
         Sentence(("a", "b"), "A", "x1", 1),
-        Sentence(("c",), "A", None, 2),
+        Sentence(("c",), "A", None, 2, fields={"extra": 1}),
         Sentence(("d",), "d1", "8", 5),
         Sentence(("e",), "B", None, 6),
         Sentence(("f",), "d3", None, 7),

@@ -63,7 +63,7 @@ def test_invalid_utf8_skip_in_conllu_drops_the_whole_block(make_corpus, read_cor
         read_corpus(path)
     assert caught.value.line == 3
     sentences, stats = read_corpus(path, errors="skip")
-    assert sentences == [Sentence(("y",), "D", "b", 5)]
+    assert sentences == [Sentence(("y",), "D", "b", 5, (None,), (None,))]
     assert stats.skipped_encoding == 1
 
 

@@ -61,6 +61,7 @@ def test_shard_writer(tmp_path, dtype):
     assert occ["position"].tolist() == [0, 1, 2, 0, 1, 2, 0]
     assert occ["doc_id"].tolist() == ["d0"] * 6 + ["d1"]
     assert occ["token"].tolist() == [t for s in SENTENCES for t in s]
+    assert occ["lemma"].isna().all() and occ["upos"].isna().all()  # the sentences had none
     schema = pq.read_schema(tmp_path / "occurrences" / "part-00003.parquet")
     assert str(schema.field("position").type) == "int32"
     metadata = pq.ParquetFile(tmp_path / "occurrences" / "part-00003.parquet").metadata
@@ -75,6 +76,7 @@ def test_shard_writer(tmp_path, dtype):
         "first_occ": [100, 103, 106],
         "n_tokens": [3, 3, 1],
         "text": ["the bank .", "a river bank", "money"],
+        "fields": [None, None, None],
     }
 
     vec = pq.read_table(tmp_path / "vectors" / "layer=2")
@@ -100,3 +102,28 @@ def test_commit_checks_the_row_count(tmp_path):
         writer.commit(meta(index=0))
     writer.abort()
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_annotations_and_fields_are_stored_beside_the_tokens(tmp_path):
+    layout = IndexLayout(tmp_path)
+    writer = ShardWriter(layout, 0, 0, 4, "float32", (0,))
+    writer.add_layer(0, writer.advance(7), vectors("float32")[0])
+    data = meta()
+    annotated = ShardMeta(
+        index=0,
+        first_sentence=0,
+        first_occurrence=0,
+        sentences=data.sentences,
+        doc_ids=data.doc_ids,
+        sent_keys=data.sent_keys,
+        source_lines=data.source_lines,
+        lemmas=[("the", "bank", None), None, ("money",)],
+        upos=[("DET", "NOUN", "PUNCT"), None, ("NOUN",)],
+        fields=[{"year": 1994, "genre": "news"}, None, {}],
+    )
+    writer.commit(annotated)
+    occ = pq.read_table(tmp_path / "occurrences").to_pydict()
+    assert occ["lemma"] == ["the", "bank", None, None, None, None, "money"]
+    assert occ["upos"] == ["DET", "NOUN", "PUNCT", None, None, None, "NOUN"]
+    sentences = pq.read_table(tmp_path / "sentences").to_pydict()
+    assert sentences["fields"] == ['{"genre":"news","year":1994}', None, None]
