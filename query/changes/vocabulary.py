@@ -222,12 +222,30 @@ def _sample_jsd(
     n_keys: int,
     settings: SenseSettings | None,
 ) -> np.ndarray:
-    """Per key, the JSD between its two groups' sense shares in its sample."""
+    """Per key, the JSD between its two groups' sense shares in its sample (FAISS on one
+    thread: a sample is too small to share out, and OpenMP threads that wait for each other
+    cost more than they give on a busy machine)."""
+    from indexer.index.params import omp_threads
+
     chosen = replace(settings or SenseSettings(), silhouette_sample=1_000)
     order = np.argsort(keys, kind="stable")
     bounds = np.searchsorted(keys[order], np.arange(n_keys + 1))
     out = np.zeros(n_keys)
-    for key in range(n_keys):
+    with omp_threads(1):
+        _each_jsd(keys, groups, unit, order, bounds, chosen, out)
+    return out
+
+
+def _each_jsd(
+    keys: np.ndarray,
+    groups: np.ndarray,
+    unit: np.ndarray,
+    order: np.ndarray,
+    bounds: np.ndarray,
+    chosen: SenseSettings,
+    out: np.ndarray,
+) -> None:
+    for key in range(len(out)):
         rows = order[bounds[key] : bounds[key + 1]]
         clustering = induce(np.asarray(unit[rows], dtype=np.float32), chosen)
         if clustering.k == 1:
@@ -237,4 +255,3 @@ def _sample_jsd(
         p = np.bincount(labels[mine == 0], minlength=clustering.k)
         q = np.bincount(labels[mine == 1], minlength=clustering.k)
         out[key] = jsd(p, q)
-    return out
