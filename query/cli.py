@@ -276,7 +276,7 @@ def changes(
     score: Annotated[
         str,
         typer.Option(help="prt (mean vectors), apd (pairwise distances) or jsd (senses)."),
-    ] = "prt",
+    ] = options.CHANGE_SCORE,
     n: Annotated[int, typer.Option("-n", help="Words shown (0: all).")] = 50,
     where: WhereOption = None,
     layer: Annotated[int, typer.Option(help="Layer to compare on.")] = options.LAYER,

@@ -24,3 +24,8 @@ CACHE_VECTORS = "256M"
 EXAMPLES = 5
 #: Points drawn at most on a map of a word's occurrences (a seeded sample beyond).
 PLOT_POINTS = 20_000
+#: Occurrences a word needs in each of two groups to be ranked by ``query changes``.
+MIN_COUNT = 20
+#: The score words are ranked by unless told: exact, and blind to how varied a word's uses are
+#: within each group (see :mod:`query.changes.scores`).
+CHANGE_SCORE = "prt"

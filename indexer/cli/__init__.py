@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from indexer.cli.build import build_command, info_command
-from indexer.cli.maintain import optimize_command, upgrade_command
+from indexer.cli.maintain import metadata_command, optimize_command, upgrade_command
 from indexer.cli.models import models_app
 from indexer.cli.train import train_command
 from indexer.console import configure_logging, make_app
@@ -17,6 +17,7 @@ app.command("build")(build_command)
 app.command("info")(info_command)
 app.command("optimize")(optimize_command)
 app.command("upgrade")(upgrade_command)
+app.command("metadata")(metadata_command)
 app.command("train")(train_command)
 app.add_typer(models_app, name="models")
 

@@ -1,4 +1,5 @@
-"""`indexer optimize` and `indexer upgrade`: work on a finished index directory in place."""
+"""`indexer optimize`, `indexer upgrade` and `indexer metadata`: work on a finished index
+directory in place."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from indexer.builder.metadata import join_metadata
 from indexer.builder.optimize import optimize
 from indexer.builder.progress import make_progress
 from indexer.store.layout import DEFAULT_INDEX_DIR
@@ -30,3 +32,24 @@ def upgrade_command(index_dir: IndexDir = Path(DEFAULT_INDEX_DIR)) -> None:
     """Convert an index of an earlier format version in place, without re-encoding. Safe to
     interrupt."""
     typer.echo(upgrade_index(index_dir).line())
+
+
+def metadata_command(
+    metadata: Annotated[
+        Path, typer.Argument(help="CSV, TSV or JSONL file of document fields (a doc_id column).")
+    ],
+    index_dir: Annotated[Path, typer.Option("--index", help="Index directory.")] = Path(
+        DEFAULT_INDEX_DIR
+    ),
+    corpus: Annotated[
+        int | None,
+        typer.Option(
+            help="Join to this corpus of the index only (0: the first built).",
+            show_default="every corpus",
+        ),
+    ] = None,
+) -> None:
+    """Join document fields to a finished index without re-encoding (their values replace an
+    earlier file's)."""
+    report = join_metadata(index_dir, metadata, corpus=corpus)
+    typer.echo("\n".join(report.lines()))

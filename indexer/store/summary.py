@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 from indexer.sizes import clock_text, format_size
 from indexer.store.files import tree_bytes
 from indexer.store.manifest import Manifest, read_manifest
+from indexer.store.records import CorpusRecord
 
 #: The reader's counts of skipped or changed input (``ReadStats`` fields), as people read them.
 SKIP_LABELS = {
@@ -100,9 +101,7 @@ class IndexInfo:
             layers=manifest.layers,
             dtype=manifest.dtype,
             dim=manifest.dim,
-            corpora=tuple(
-                {"path": c.path, "format": c.format, "bytes": c.bytes} for c in manifest.corpora
-            ),
+            corpora=tuple(_corpus_summary(c) for c in manifest.corpora),
             corpus_done=manifest.corpus_done,
             segments=len(manifest.segments),
             shards=len(manifest.shards),
@@ -144,6 +143,16 @@ class IndexInfo:
         for corpus in self.corpora:
             size = f", {format_size(corpus['bytes'])}" if corpus["bytes"] else ""
             lines.append(f"corpus: {corpus['path']} ({corpus['format']}{size})")
+            if corpus.get("fields"):
+                shown = ", ".join(f"{f['name']} ({f['type']})" for f in corpus["fields"])
+                lines.append(f"  metadata fields: {shown}")
+            if corpus.get("metadata"):
+                joined = corpus["metadata"]
+                lines.append(
+                    f"  joined {joined['path']}: {joined['rows']:,} rows, "
+                    f"{joined['missing_documents']:,} documents without a row, "
+                    f"{joined['unknown_documents']:,} rows naming no document"
+                )
         if self.corpus_done:
             lines.append(
                 f"counts: {self.sentences:,} sentences, {self.occurrences:,} tokens, "
@@ -162,6 +171,17 @@ class IndexInfo:
             lines.append("time: " + ", ".join(parts))
         lines.append(f"size on disk: {format_size(self.bytes_on_disk)}")
         return lines
+
+
+def _corpus_summary(corpus: CorpusRecord) -> dict[str, Any]:
+    """A corpus as the summary shows it: path, format, size, and its metadata fields and the
+    metadata file joined, where it has them."""
+    out: dict[str, Any] = {"path": corpus.path, "format": corpus.format, "bytes": corpus.bytes}
+    if corpus.fields is not None and corpus.fields.fields:
+        out["fields"] = [info.to_dict() for info in corpus.fields.fields]
+    if corpus.metadata is not None:
+        out["metadata"] = corpus.metadata.to_dict()
+    return out
 
 
 def _layer_indexes(manifest: Manifest) -> dict[int, LayerIndexInfo]:

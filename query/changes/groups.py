@@ -6,12 +6,16 @@ import datetime
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from indexer.errors import QueryError
+
+if TYPE_CHECKING:
+    from query.fields import CorpusFields
 
 #: Most groups a field may make without --bins.
 MAX_GROUPS = 100
@@ -126,3 +130,16 @@ def _text(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+def field_groups(
+    fields: CorpusFields, by: str, bins: tuple[float, ...] | None
+) -> tuple[tuple[str, ...], list[int]]:
+    """The groups of ``by`` over the whole index, and the occurrences in each."""
+    groups = make_groups(by, fields.column(by), bins)
+    n_tokens = np.asarray(fields.sentences.column("n_tokens").to_numpy(), dtype=np.int64)
+    inside = groups.codes >= 0
+    counts = np.bincount(
+        groups.codes[inside], weights=n_tokens[inside], minlength=len(groups.labels)
+    )
+    return groups.labels, [int(count) for count in counts]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.errors import QueryError, check_choice
+from query import options
 from query.changes.groups import make_groups
 from query.changes.scores import SCORES, GroupSums, jsd
 from query.senses.cluster import SenseSettings, induce
@@ -32,7 +33,6 @@ logger = logging.getLogger(__name__)
 READ_BLOCK = 65_536
 #: Occurrences per word and group that JSD's senses are induced from, at most.
 JSD_SAMPLE = 500
-MIN_COUNT = 20
 CHANGE_FIELDS = ("rank", "word", "score", "count_from", "count_to")
 
 
@@ -89,8 +89,8 @@ def word_changes(
     *,
     bins: tuple[float, ...] | None = None,
     layer: int,
-    score: str = "apd",
-    min_count: int = MIN_COUNT,
+    score: str = options.CHANGE_SCORE,
+    min_count: int = options.MIN_COUNT,
     n: int | None = 50,
     where: str | None = None,
     sample: int = JSD_SAMPLE,

@@ -56,7 +56,8 @@ def word_senses(
     keep: bool = True,
 ) -> Senses:
     """The senses of the ``selection``'s occurrences on ``layer`` (named by its key): the
-    stored result if it is current, else computed (and stored when ``keep``)."""
+    stored result if it is current, else computed (and stored when ``keep``). A selection
+    with a ``where`` filter is never kept: its occurrences change with the metadata."""
     reader = index.reader
     reader.check_layer(layer)
     ids = index.select(selection)
@@ -65,7 +66,8 @@ def word_senses(
     word = selection.key
     source = index_source(reader.manifest)
     stored = None
-    if not refresh:
+    keep = keep and selection.where is None
+    if not refresh and selection.where is None:
         stored = read_sense_files(reader.layout, layer, word, settings.name, source)
     if stored is None:
         stored = _compute(index, word, layer, settings, ids, source)

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from indexer.errors import ElmoIndexError
 from query.index import SenseIndex
+from query.selection import Selection
 from query.senses.result import Senses
 from query.serve.batching import ContextBatcher
 from query.serve.config import (
@@ -54,9 +55,10 @@ class Served:
     index: SenseIndex
     batcher: ContextBatcher
     lock: threading.Lock = field(default_factory=threading.Lock)
-    senses: OrderedDict[tuple[str, int, int | None, int, bool], Senses] = field(
+    senses: OrderedDict[tuple[Selection, int, int | None, int, bool], Senses] = field(
         default_factory=OrderedDict
     )
+    results: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
 
     async def call(self, work: Callable[[], T], *, alone: bool = False) -> T:
         """Run ``work`` on the index in a worker thread (``alone``: one such call at a time).
@@ -73,16 +75,25 @@ class Served:
         return await asyncio.to_thread(locked)
 
     async def senses_of(
-        self, word: str, layer: int, n: int | None, examples: int, dedupe: bool
+        self, selection: Selection, layer: int, n: int | None, examples: int, dedupe: bool
     ) -> Senses:
-        """The word's senses, computed in memory (nothing is written) and kept for the next
-        request, :data:`SENSES_KEPT` at most."""
-        key = (word, layer, n, examples, dedupe)
+        """The senses of a word (or selection), computed in memory (nothing is written) and
+        kept for the next request, :data:`SENSES_KEPT` at most."""
+        key = (selection, layer, n, examples, dedupe)
         kept = self.senses.get(key)
         if kept is None:
             kept = await self.call(
                 lambda: self.index.senses(
-                    word, layer=layer, n=n, examples=examples, dedupe=dedupe, keep=False
+                    selection.word,
+                    layer=layer,
+                    n=n,
+                    examples=examples,
+                    dedupe=dedupe,
+                    keep=False,
+                    lemma=selection.lemma,
+                    pos=selection.pos,
+                    any_case=selection.any_case,
+                    where=selection.where,
                 ),
                 alone=True,
             )
@@ -90,6 +101,18 @@ class Served:
             while len(self.senses) > SENSES_KEPT:
                 self.senses.popitem(last=False)
         return kept
+
+    async def kept(self, key: tuple[Any, ...], work: Callable[[], T]) -> T:
+        """``work``'s result (a comparison or a ranking: seconds to minutes of work), computed
+        one at a time and kept in memory for the next request, :data:`SENSES_KEPT` at most."""
+        if key in self.results:
+            self.results.move_to_end(key)
+            return cast(T, self.results[key])
+        found = await self.call(work, alone=True)
+        self.results[key] = found
+        while len(self.results) > SENSES_KEPT:
+            self.results.popitem(last=False)
+        return found
 
 
 class _Measured:

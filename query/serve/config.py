@@ -30,6 +30,7 @@ class Limits:
     map_points: int = 5000
     body_bytes: int = 65_536
     layer: int = 63
+    where_chars: int = 500
 
 
 @dataclass(frozen=True)

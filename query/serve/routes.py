@@ -40,6 +40,18 @@ def api(limits: Limits) -> APIRouter:
     Context = Annotated[str | None, Query(min_length=1, max_length=limits.context_chars)]
     Senses = Annotated[str, Query(pattern=SENSES_PATTERN, description="auto or 1 to 8")]
     Examples = Annotated[int, Query(ge=1, le=limits.examples)]
+    Lemma = Annotated[str | None, Query(min_length=1, max_length=limits.word_chars)]
+    Pos = Annotated[str | None, Query(min_length=1, max_length=20)]
+    Where = Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=limits.where_chars,
+            description="SQL condition over occurrence, sentence and document fields",
+        ),
+    ]
+    FieldName = Annotated[str, Query(min_length=1, max_length=limits.word_chars)]
+    Bins = Annotated[str | None, Query(min_length=1, max_length=500)]
 
     def served(request: Request, name: str) -> Any:
         found = request.app.state.indexes.get(name)
@@ -71,6 +83,8 @@ def api(limits: Limits) -> APIRouter:
         data.pop("path", None)
         for corpus in data.get("corpora", []):
             corpus.pop("path", None)
+            if corpus.get("metadata"):
+                corpus["metadata"].pop("path", None)
         return _answer(data)
 
     @router.get("/{index}/suggest")
@@ -92,12 +106,125 @@ def api(limits: Limits) -> APIRouter:
 
     @router.get("/{index}/occurrences")
     async def occurrences(
-        request: Request, index: Index, word: Word, limit: Limit = 20
+        request: Request,
+        index: Index,
+        word: Annotated[str | None, Query(min_length=1, max_length=limits.word_chars)] = None,
+        limit: Limit = 20,
+        lemma: Lemma = None,
+        pos: Pos = None,
+        any_case: bool = False,
+        where: Where = None,
     ) -> Response:
-        """The occurrences of ``word`` in corpus order (the first ``limit``)."""
+        """The occurrences of ``word`` (or of a lemma, a part of speech, where a filter holds)
+        in corpus order (the first ``limit``)."""
+        from query.render import render_occurrences
+
         one = served(request, index)
-        found = await one.call(lambda: one.index.occurrences(word, limit=limit))
-        return _answer({"word": word, "count": len(found.ids), "occurrences": found.to_records()})
+        found = await one.call(
+            lambda: one.index.occurrences(
+                word, limit=limit, lemma=lemma, pos=pos, any_case=any_case, where=where
+            )
+        )
+        return _answer(render_occurrences(found, "json"))
+
+    @router.get("/{index}/fields")
+    async def fields(request: Request, index: Index) -> Response:
+        """The fields filters and groups can name: name, type, level."""
+        one = served(request, index)
+        found = await one.call(lambda: one.index.fields.fields)
+        return _answer(
+            {
+                "fields": [
+                    {"name": f.name, "type": f.type, "level": f.level} for f in found.values()
+                ],
+                "metadata": await one.call(one.index.fields.metadata_names),
+                "annotated": await one.call(lambda: one.index.reader.lexicon.annotated),
+            }
+        )
+
+    @router.get("/{index}/groups")
+    async def groups(request: Request, index: Index, by: FieldName, bins: Bins = None) -> Response:
+        """The groups of field ``by`` (or of its bins) with their occurrence counts."""
+        from query.changes.groups import field_groups, parse_bins
+
+        one = served(request, index)
+        edges = parse_bins(bins)
+        labels, counts = await one.call(lambda: field_groups(one.index.fields, by, edges))
+        return _answer(
+            {
+                "by": by,
+                "groups": [
+                    {"group": label, "occurrences": count}
+                    for label, count in zip(labels, counts, strict=True)
+                ],
+            }
+        )
+
+    @router.get("/{index}/compare")
+    async def compare(
+        request: Request,
+        index: Index,
+        by: FieldName,
+        word: Annotated[str | None, Query(min_length=1, max_length=limits.word_chars)] = None,
+        layer: Layer = options.LAYER,
+        bins: Bins = None,
+        lemma: Lemma = None,
+        pos: Pos = None,
+        any_case: bool = False,
+        where: Where = None,
+    ) -> Response:
+        """The word's occurrences per group of ``by``: sense shares and change scores (the
+        record of ``query compare --format json``)."""
+        from query.changes.compare import compare as compare_groups
+        from query.changes.groups import parse_bins
+        from query.selection import Selection
+
+        one = served(request, index)
+        selection = Selection(word, lemma, pos, any_case, where)
+        edges = parse_bins(bins)
+        result = await one.kept(
+            ("compare", selection, by, edges, layer),
+            lambda: compare_groups(one.index, selection, by, bins=edges, layer=layer),
+        )
+        return _answer(result.to_json())
+
+    @router.get("/{index}/changes")
+    async def changes(
+        request: Request,
+        index: Index,
+        by: FieldName,
+        source: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
+        target: Annotated[str, Query(alias="to", min_length=1, max_length=200)],
+        layer: Layer = options.LAYER,
+        bins: Bins = None,
+        min_count: Annotated[int, Query(ge=1, le=1_000_000)] = options.MIN_COUNT,
+        score: Annotated[str, Query(pattern="^(apd|prt|jsd)$")] = options.CHANGE_SCORE,
+        n: Annotated[int, Query(ge=1, le=limits.limit)] = 50,
+        where: Where = None,
+    ) -> Response:
+        """Every word with ``min_count`` occurrences in both groups, ranked by change (the
+        records of ``query changes --format json``)."""
+        from query.changes.groups import parse_bins
+        from query.changes.vocabulary import word_changes
+
+        one = served(request, index)
+        edges = parse_bins(bins)
+        result = await one.kept(
+            ("changes", by, source, target, edges, layer, min_count, score, where),
+            lambda: word_changes(
+                one.index,
+                by,
+                source,
+                target,
+                bins=edges,
+                layer=layer,
+                score=score,
+                min_count=min_count,
+                n=None,
+                where=where,
+            ),
+        )
+        return _answer(json.dumps(result.to_records()[:n], ensure_ascii=False))
 
     @router.get("/{index}/neighbors")
     async def neighbors(
@@ -112,6 +239,10 @@ def api(limits: Limits) -> APIRouter:
         context: Context = None,
         position: Annotated[int | None, Query(ge=0, le=limits.context_chars)] = None,
         dedupe: bool = False,
+        lemma: Lemma = None,
+        pos: Pos = None,
+        any_case: bool = False,
+        where: Where = None,
     ) -> Response:
         """The occurrences nearest to a word in a context, to an occurrence, or to each of the
         word's first ``limit`` occurrences (the records of ``query neighbors --format json``)."""
@@ -132,6 +263,10 @@ def api(limits: Limits) -> APIRouter:
                 scope=scope,
                 limit=limit,
                 dedupe=dedupe,
+                lemma=lemma,
+                pos=pos,
+                any_case=any_case,
+                where=where,
             )
         )
         return _answer(render_neighbors(result, "json"))
@@ -140,15 +275,22 @@ def api(limits: Limits) -> APIRouter:
     async def senses(
         request: Request,
         index: Index,
-        word: Word,
+        word: Annotated[str | None, Query(min_length=1, max_length=limits.word_chars)] = None,
         layer: Layer = options.LAYER,
         senses: Senses = "auto",
         examples: Examples = options.EXAMPLES,
         dedupe: bool = False,
+        lemma: Lemma = None,
+        pos: Pos = None,
+        any_case: bool = False,
+        where: Where = None,
     ) -> Response:
         """The word's senses (the records of ``query senses --format json``)."""
+        from query.selection import Selection
+
         one = served(request, index)
-        result = await _senses(one, word, layer, senses, examples, dedupe)
+        selection = Selection(word, lemma, pos, any_case, where)
+        result = await _senses(one, selection, layer, senses, examples, dedupe)
         return _answer(result.to_json())
 
     @router.get("/{index}/senses/map")
@@ -164,7 +306,9 @@ def api(limits: Limits) -> APIRouter:
         from query.senses.projection import sense_map
 
         one = served(request, index)
-        result = await _senses(one, word, layer, senses, options.EXAMPLES, False)
+        from query.selection import Selection
+
+        result = await _senses(one, Selection(word), layer, senses, options.EXAMPLES, False)
 
         def draw() -> tuple[Any, list[Any]]:
             drawn = sense_map(one.index, result, max_points)
@@ -232,10 +376,10 @@ def api(limits: Limits) -> APIRouter:
 
 
 async def _senses(
-    one: Any, word: str, layer: int, setting: str, examples: int, dedupe: bool
+    one: Any, selection: Any, layer: int, setting: str, examples: int, dedupe: bool
 ) -> Any:
     n = None if setting == "auto" else int(setting)
-    return await one.senses_of(word, layer, n, examples, dedupe)
+    return await one.senses_of(selection, layer, n, examples, dedupe)
 
 
 async def _distances(one: Any, items: list[Any], layers: list[int]) -> Response:

@@ -98,3 +98,21 @@ def built_layer2(tmp_path_factory: pytest.TempPathFactory) -> BuiltIndex:
         layers=(2,),
         dtype="float32",
     )
+
+
+PERIODS = Path(__file__).resolve().parents[2] / "configs" / "sample" / "periods.jsonl"
+
+
+@pytest.fixture(scope="session")
+def planted_corpus() -> Path:
+    """The bundled period corpus: document metadata and planted change
+    (:mod:`tools.period_corpus`)."""
+    return PERIODS
+
+
+@pytest.fixture(scope="session")
+def period_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled period corpus built with the demo model (layer 2 only)."""
+    out = tmp_path_factory.mktemp("periods") / "index"
+    build(PERIODS, model="demo", out=out, layers=(2,), overwrite=True)
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ def index(period_index: Path) -> SenseIndex:
     return SenseIndex.open(period_index)
 
 
-def documents(path: Path) -> dict[str, dict[str, object]]:
+def documents(path: Path) -> dict[str, dict[str, Any]]:
     out = {}
     for line in path.read_text().splitlines():
         record = json.loads(line)
@@ -35,7 +36,7 @@ def test_metadata_tables_are_typed_and_read_by_pandas_and_duckdb(period_index, p
     expected = documents(planted_corpus)
     assert {row.doc_id: {"period": row.period, "year": row.year, "genre": row.genre}
             for row in table.itertuples()} == expected  # fmt: skip
-    found = duckdb.sql(
+    found = duckdb.execute(
         f"SELECT count(*) FROM read_parquet('{period_index}/fields/*/documents.parquet') "
         "WHERE period = '1990s'"
     ).fetchall()
@@ -121,7 +122,7 @@ def conllu_index(built, tmp_path_factory) -> SenseIndex:
     return SenseIndex.open(out)
 
 
-def direct(text: str, lemma: str | None, pos: str | None) -> list[tuple[str, int]]:
+def direct(text: str, lemma: str | None, pos: str | None) -> list[tuple[int, int]]:
     """(sent_id, 0-based position) of the words with that lemma and UPOS, read directly."""
     found = []
     sentence, position = 0, 0
@@ -185,3 +186,36 @@ def test_a_broken_metadata_file_stops_the_build_before_writing(built, tmp_path):
     with pytest.raises(CorpusError, match=r"docs\.csv:3: document 'd0' given again"):
         build(corpus, model=str(built.model), out=out, overwrite=True, metadata=metadata)
     assert not out.exists()
+
+
+def test_metadata_is_joined_to_a_finished_index_without_re_encoding(built, tmp_path):
+    import shutil
+
+    from indexer.builder.metadata import join_metadata
+
+    root = tmp_path / "index"
+    shutil.copytree(built.path, root)
+    vectors = {p: p.read_bytes() for p in (root / "vectors").rglob("*.parquet")}
+    manifest = (root / "manifest.json").read_bytes()
+    broken = tmp_path / "broken.tsv"
+    broken.write_text("doc_id\tdecade\nd0\t1990s\nd0\t2000s\n")
+    with pytest.raises(CorpusError, match=r"broken\.tsv:3"):
+        join_metadata(root, broken)
+    assert (root / "manifest.json").read_bytes() == manifest
+
+    table = tmp_path / "docs.tsv"
+    table.write_text("doc_id\tdecade\tscore\nd0\t1990s\t0.5\nghost\t2000s\t1\n")
+    report = join_metadata(root, table)
+    assert "1 rows name no document" in report.lines()[0]
+    index = SenseIndex.open(root)
+    assert (index.fields.fields["score"].type, index.fields.fields["score"].level) == (
+        "float",
+        "document",
+    )
+    every = index.occurrences("bank")
+    tagged = index.occurrences("bank", where="decade = '1990s' AND score > 0.25")
+    assert tagged.ids.tolist() == [o.occurrence for o in every if o.doc_id == "d0"]
+    assert {p: p.read_bytes() for p in (root / "vectors").rglob("*.parquet")} == vectors
+    from indexer.store.verify import verify_index
+
+    assert verify_index(root) == []
