@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from indexer.errors import QueryError
 
@@ -36,6 +37,19 @@ class Selection:
                 object.__setattr__(self, "where", None)
             elif len(self.where) > MAX_WHERE_CHARS:
                 raise QueryError(f"--where is longer than {MAX_WHERE_CHARS} characters")
+
+    def filters(self) -> dict[str, Any]:
+        """Everything but the word, as the keyword arguments of ``SenseIndex`` queries.
+
+        >>> Selection("bank", pos="NOUN").filters()
+        {'lemma': None, 'pos': 'NOUN', 'any_case': False, 'where': None}
+        """
+        return {
+            "lemma": self.lemma,
+            "pos": self.pos,
+            "any_case": self.any_case,
+            "where": self.where,
+        }
 
     @property
     def plain(self) -> bool:

@@ -143,10 +143,7 @@ def compare(
         layer,
         settings=settings,
         examples=1,
-        lemma=selection.lemma,
-        pos=selection.pos,
-        any_case=selection.any_case,
-        where=selection.where,
+        **selection.filters(),
     )
     labels = _labels_of(senses.occurrence_ids, senses.labels, ids)
     k = len(senses.senses)

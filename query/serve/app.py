@@ -90,10 +90,7 @@ class Served:
                     examples=examples,
                     dedupe=dedupe,
                     keep=False,
-                    lemma=selection.lemma,
-                    pos=selection.pos,
-                    any_case=selection.any_case,
-                    where=selection.where,
+                    **selection.filters(),
                 ),
                 alone=True,
             )

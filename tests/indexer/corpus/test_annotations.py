@@ -143,8 +143,11 @@ def random_conllu(seed: int, sentences: int) -> str:
     return "\n".join(blocks)
 
 
-def words_with_lemma_and_pos(path: Path, lemma: str, upos: str) -> list[tuple[int, int]]:
-    """(sentence index, position) of each word with this LEMMA and UPOS, read directly."""
+def words_with_lemma_and_pos(
+    path: Path, lemma: str | None, upos: str | None
+) -> list[tuple[int, int]]:
+    """(sentence index, position) of each word with this LEMMA and UPOS (None: any), read
+    directly."""
     found = []
     sentence, position, in_words = -1, 0, False
     for line in path.read_text(encoding="utf-8").split("\n"):
@@ -158,7 +161,7 @@ def words_with_lemma_and_pos(path: Path, lemma: str, upos: str) -> list[tuple[in
             continue
         if not in_words:
             sentence, position, in_words = sentence + 1, 0, True
-        if columns[2] == lemma and columns[3] == upos:
+        if lemma in (None, columns[2]) and upos in (None, columns[3]):
             found.append((sentence, position))
         position += 1
     return found

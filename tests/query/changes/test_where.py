@@ -12,6 +12,7 @@ import pytest
 from indexer.builder.pipeline import build
 from indexer.errors import CorpusError, QueryError
 from query.index import SenseIndex
+from tests.indexer.corpus.test_annotations import words_with_lemma_and_pos
 
 
 @pytest.fixture(scope="module")
@@ -122,33 +123,15 @@ def conllu_index(built, tmp_path_factory) -> SenseIndex:
     return SenseIndex.open(out)
 
 
-def direct(text: str, lemma: str | None, pos: str | None) -> list[tuple[int, int]]:
-    """(sent_id, 0-based position) of the words with that lemma and UPOS, read directly."""
-    found = []
-    sentence, position = 0, 0
-    for line in text.splitlines():
-        if not line.strip():
-            if position:
-                sentence, position = sentence + 1, 0
-            continue
-        if line.startswith("#"):
-            continue
-        columns = line.split("\t")
-        if "-" in columns[0] or "." in columns[0]:
-            continue
-        if (lemma is None or columns[2] == lemma) and (pos is None or columns[3] == pos):
-            found.append((sentence, position))
-        position += 1
-    return found
-
-
 @pytest.mark.parametrize(
     ("lemma", "pos"), [("bank", "NOUN"), ("bank", None), (None, "NOUN"), ("not", "PART")]
 )
-def test_lemma_and_pos_give_exactly_the_annotated_occurrences(conllu_index, lemma, pos):
+def test_lemma_and_pos_give_exactly_the_annotated_occurrences(conllu_index, tmp_path, lemma, pos):
+    corpus = tmp_path / "corpus.conllu"
+    corpus.write_text(CONLLU * 3)
     found = conllu_index.occurrences(lemma=lemma, pos=pos)
     got = [(item.sent_id, item.position) for item in found]
-    assert got == direct(CONLLU * 3, lemma, pos) and got
+    assert got == words_with_lemma_and_pos(corpus, lemma, pos) and got
 
 
 def test_any_case_and_word_with_pos(conllu_index):
