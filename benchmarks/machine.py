@@ -6,7 +6,11 @@ figure taken with the matrix-product rate of that moment can be compared with ot
 
 from __future__ import annotations
 
+import os
+import platform
 import time
+from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -20,3 +24,25 @@ def gemm_gflops(size: int = 2048, repeat: int = 20) -> float:
     for _ in range(repeat):
         a @ b
     return 2 * size**3 * repeat / (time.perf_counter() - started) / 1e9
+
+
+def describe_machine() -> dict[str, Any]:
+    """The processor, cores, memory and matrix-product rate of this machine right now."""
+    model = platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [x for x in cpuinfo.read_text().splitlines() if x.startswith("model name")]
+        model = names[0].split(":", 1)[1].strip() if names else model
+    memory = 0.0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total = next(x for x in meminfo.read_text().splitlines() if x.startswith("MemTotal"))
+        memory = int(total.split()[1]) / 1024 / 1024
+    return {
+        "cpu": model,
+        "cores": len(os.sched_getaffinity(0)),
+        "memory_gib": round(memory, 1),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "gemm_gflops": round(gemm_gflops(), 1),
+    }

@@ -202,3 +202,54 @@ def test_metadata_is_joined_to_a_finished_index_without_re_encoding(built, tmp_p
     from indexer.store.verify import verify_index
 
     assert verify_index(root) == []
+
+
+@pytest.mark.parametrize(("lemma", "pos"), [("bank", "NOUN"), ("run", "VERB"), ("bank", None)])
+def test_lemma_lookup_on_a_random_conllu_index(built, tmp_path, lemma, pos):
+    from tests.indexer.corpus.test_annotations import random_conllu
+
+    corpus = tmp_path / "random.conllu"
+    corpus.write_text(random_conllu(seed=5, sentences=120), encoding="utf-8")
+    out = tmp_path / "index"
+    build(corpus, model=str(built.model), out=out, overwrite=True, shard_rows=300)
+    index = SenseIndex.open(out)
+    assert len(index.reader.manifest.shards) > 1
+    got = [(o.sent_id, o.position) for o in index.occurrences(lemma=lemma, pos=pos)]
+    assert got == words_with_lemma_and_pos(corpus, lemma, pos) and got
+
+
+def test_fields_and_lemmas_over_appended_corpora_and_after_optimize(built, tmp_path):
+    from indexer.builder.optimize import optimize
+
+    first = tmp_path / "a.conllu"
+    first.write_text(CONLLU)
+    second = tmp_path / "b.jsonl"
+    second.write_text(
+        "".join(
+            json.dumps({"tokens": ["the", "bank", "."], "doc_id": f"w{i}", "year": 2020 + i}) + "\n"
+            for i in range(3)
+        )
+    )
+    out = tmp_path / "index"
+    build(first, model=str(built.model), out=out, overwrite=True)
+    build(second, model=str(built.model), out=out, append=True)
+
+    def answers() -> tuple[list[int], list[int], list[int]]:
+        index = SenseIndex.open(out)
+        recent = index.occurrences("bank", where="year >= 2016").ids.tolist()
+        nouns = index.occurrences(lemma="bank", pos="NOUN").ids.tolist()
+        corpus = index.occurrences("bank", where="corpus = 1").ids.tolist()
+        return recent, nouns, corpus
+
+    before = answers()
+    index = SenseIndex.open(out)
+    bank = index.occurrences("bank")
+    years = {"doc-a": 1994, "doc-b": 2016, "w0": 2020, "w1": 2021, "w2": 2022}
+    assert before[0] == [o.occurrence for o in bank if years[o.doc_id] >= 2016]
+    banks = index.occurrences("Banks").ids.tolist()  # doc-a's "Banks", lemma bank, a NOUN
+    assert before[1] == sorted(banks + [o.occurrence for o in bank if o.doc_id == "doc-b"])
+    assert before[2] == [o.occurrence for o in bank if o.doc_id.startswith("w")]
+    assert len(index.reader.manifest.segments) == 2
+    optimize(out)
+    assert len(SenseIndex.open(out).reader.manifest.segments) == 1
+    assert answers() == before
