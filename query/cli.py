@@ -279,6 +279,10 @@ def changes(
     ] = options.CHANGE_SCORE,
     n: Annotated[int, typer.Option("-n", help="Words shown (0: all).")] = 50,
     where: WhereOption = None,
+    words: Annotated[
+        str | None,
+        typer.Option(help="Rank only these target words: comma-separated, or @FILE (one a line)."),
+    ] = None,
     layer: Annotated[int, typer.Option(help="Layer to compare on.")] = options.LAYER,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     fmt: FormatOption = "table",
@@ -300,8 +304,25 @@ def changes(
         min_count=min_count,
         n=n or None,
         where=where,
+        words=None if words is None else _target_words(words),
     )
     typer.echo(render_changes(result, fmt))
+
+
+def _target_words(text: str) -> list[str]:
+    """``a,b,c``, or the words of a file (one a line) named as ``@FILE``."""
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            raise QueryError(f"cannot read the target words: {err.strerror or err}") from err
+        found = [line.strip() for line in lines if line.strip()]
+    else:
+        found = [word.strip() for word in text.split(",") if word.strip()]
+    if not found:
+        raise QueryError("--words names no word")
+    return found
 
 
 @app.command()

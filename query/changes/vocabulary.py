@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -93,10 +94,12 @@ def word_changes(
     min_count: int = options.MIN_COUNT,
     n: int | None = 50,
     where: str | None = None,
+    words: Sequence[str] | None = None,
     sample: int = JSD_SAMPLE,
     settings: SenseSettings | None = None,
 ) -> Changes:
-    """Rank every word by its change between groups ``source`` and ``target`` of ``by``."""
+    """Rank every word (or only ``words``: a list of target words) by its change between
+    groups ``source`` and ``target`` of ``by``."""
     check_choice("--score", score, SCORES, QueryError)
     if min_count < 1:
         raise QueryError(f"--min-count must be at least 1, got {min_count}")
@@ -115,16 +118,19 @@ def word_changes(
         per_sentence[~_sentences_where(index, where)] = -1
     n_tokens = np.asarray(fields.sentences.column("n_tokens").to_numpy(), dtype=np.int64)
     group_of = np.repeat(per_sentence, n_tokens)
-    words, word_of = _word_ids(index)
+    vocabulary, word_of = _word_ids(index)
     inside = group_of >= 0
     counts = np.bincount(
-        word_of[inside].astype(np.int64) * 2 + group_of[inside], minlength=2 * len(words)
-    ).reshape(len(words), 2)
+        word_of[inside].astype(np.int64) * 2 + group_of[inside], minlength=2 * len(vocabulary)
+    ).reshape(len(vocabulary), 2)
     for group, label in ((0, source), (1, target)):
         if counts[:, group].sum() == 0:
             raise QueryError(f"group {label!r} of {by!r} has no occurrence")
-    eligible = np.flatnonzero((counts[:, 0] >= min_count) & (counts[:, 1] >= min_count))
-    key_of = np.full(len(words), -1, dtype=np.int64)
+    frequent = (counts[:, 0] >= min_count) & (counts[:, 1] >= min_count)
+    if words is not None:
+        frequent &= _targets(vocabulary, words)
+    eligible = np.flatnonzero(frequent)
+    key_of = np.full(len(vocabulary), -1, dtype=np.int64)
     key_of[eligible] = np.arange(len(eligible))
     chosen = np.flatnonzero(inside & (key_of[word_of] >= 0))
     keys, chosen_groups = key_of[word_of[chosen]], group_of[chosen].astype(np.int64)
@@ -153,7 +159,7 @@ def word_changes(
         assert value is not None
         out.append(
             WordChange(
-                words[word],
+                vocabulary[word],
                 value,
                 int(counts[word, 0]),
                 int(counts[word, 1]),
@@ -175,6 +181,17 @@ def word_changes(
         sample=sample if score == "jsd" else None,
         words=tuple(out if n is None else out[:n]),
     )
+
+
+def _targets(vocabulary: list[str], words: Sequence[str]) -> np.ndarray:
+    """Which words of the vocabulary are targets; a target that does not occur is named."""
+    position = {word: i for i, word in enumerate(vocabulary)}
+    missing = [word for word in words if word not in position]
+    if missing:
+        raise QueryError(f"target word {missing[0]!r} does not occur in the corpus")
+    chosen = np.zeros(len(vocabulary), dtype=bool)
+    chosen[[position[word] for word in words]] = True
+    return chosen
 
 
 def _sentences_where(index: SenseIndex, where: str) -> np.ndarray:

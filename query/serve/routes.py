@@ -297,18 +297,22 @@ def api(limits: Limits) -> APIRouter:
     async def senses_map(
         request: Request,
         index: Index,
-        word: Word,
+        word: Annotated[str | None, Query(min_length=1, max_length=limits.word_chars)] = None,
         layer: Layer = options.LAYER,
         senses: Senses = "auto",
         max_points: Annotated[int, Query(ge=1, le=limits.map_points)] = 1000,
+        lemma: Lemma = None,
+        pos: Pos = None,
+        any_case: bool = False,
+        where: Where = None,
     ) -> Response:
         """The 2-D map of the word's occurrences (PCA), a seeded sample of ``max_points``."""
+        from query.selection import Selection
         from query.senses.projection import sense_map
 
         one = served(request, index)
-        from query.selection import Selection
-
-        result = await _senses(one, Selection(word), layer, senses, options.EXAMPLES, False)
+        selection = Selection(word, lemma, pos, any_case, where)
+        result = await _senses(one, selection, layer, senses, options.EXAMPLES, False)
 
         def draw() -> tuple[Any, list[Any]]:
             drawn = sense_map(one.index, result, max_points)
@@ -319,7 +323,7 @@ def api(limits: Limits) -> APIRouter:
         n = result.n_occurrences
         return _answer(
             {
-                "word": word,
+                "word": result.word,
                 "layer": layer,
                 "axes": list(drawn.axes),
                 "total": n,

@@ -1,13 +1,19 @@
 /*
- * The page of `query serve`: a word's neighbours, its senses and their map, and distances.
+ * The page of `query serve`: a word's neighbours, its senses and their map, distances, and its
+ * change across the groups of a metadata field.
  *
  * It reads the JSON API under api/ (addresses relative to the page, so it also works behind a
- * path prefix) and draws three views, each a <section> of index.html with a tab:
+ * path prefix) and draws five views, each a <section> of index.html with a tab:
  *   - Neighbours: keyword-in-context lines of the occurrences nearest to a query (a word, a
  *     stored occurrence, or a sentence typed by the user); a line's button searches from it.
  *   - Senses: the word's senses with their share and typical examples, and the 2-D map of its
  *     occurrences drawn as inline SVG (one circle per occurrence, coloured by sense).
  *   - Distances: per layer, the cosine-distance matrix between the lines ticked.
+ *   - Compare: the word's sense shares in each group of a metadata field (a table with stacked
+ *     bars) and the change scores (APD, PRT, JSD) between every two groups.
+ *   - Changes: the words ranked by how much they change between two groups of a field.
+ * Where the index has metadata fields (api/<index>/fields), the search form also has a filter
+ * ("Only where", an SQL condition) sent as `where` with every search of the word.
  * A search is kept in the address bar (?word=bank&layer=2...), so it can be bookmarked and the
  * Back button works. Every element is made by el()/svg(), which set text, never HTML, so corpus
  * text cannot inject markup. To add a view: a tab and a section in index.html, an entry in VIEWS.
@@ -28,6 +34,8 @@ const state = {
   selected: new Map(),    // key -> {item, sentence, position, label}: lines ticked for distances
   latest: {},             // view -> number of its newest request (older answers are dropped)
   loaded: {},             // view -> key of what it shows now (not fetched again when reopened)
+  fields: {},             // index name -> {fields: [{name, type, level}], metadata: [names]}
+  groups: {},             // "index field bins" -> [{group, occurrences}] (Changes' from/to)
 };
 
 // ---- Small helpers: elements, numbers, the API, the status line --------------------------
@@ -149,7 +157,7 @@ function pick(key, on, entry) {
 
 function formQuery() {
   return { word: $("word").value.trim(), layer: $("layer").value, scope: $("scope").value,
-    k: $("k").value, dedupe: $("dedupe").checked ? "true" : "" };
+    k: $("k").value, dedupe: $("dedupe").checked ? "true" : "", where: filterValue() };
 }
 
 /* Search with `query` (from the form, plus occurrence or context), and record it in the address bar. */
@@ -223,17 +231,20 @@ function searchContext(event) {
 function loadSenses() {
   const word = $("word").value.trim() || state.word;
   if (!word) return $("senses").replaceChildren(el("p", { class: "empty" }, "Search for a word first."));
-  const params = { word, layer: $("layer").value, dedupe: $("dedupe").checked ? "true" : "" };
+  const params = { word, layer: $("layer").value, dedupe: $("dedupe").checked ? "true" : "",
+    where: filterValue() };
   const key = `${state.index.name} ${JSON.stringify(params)}`;
   if (state.loaded.senses === key) return;
   load("senses", `Finding the senses of “${word}”…`, async () => {
+    const mapParams = { word, layer: params.layer, max_points: 1000 };
+    if (params.where) mapParams.where = params.where;
     const [senses, map] = await Promise.all([indexApi("senses", params),
-      indexApi("senses/map", { word, layer: params.layer, max_points: 1000 })]);
-    return () => { state.loaded.senses = key; renderSenses(senses, map); };
+      indexApi("senses/map", mapParams)]);
+    return () => { state.loaded.senses = key; renderSenses(senses, map, word, params.where); };
   });
 }
 
-function renderSenses(data, map) {
+function renderSenses(data, map, word, where) {
   const senses = data.senses.map((sense) => el("li", { class: "sense", "data-sense": sense.sense },
     el("h3", {}, el("span", { class: "swatch", style: `background:${senseColour(sense.sense)}` }),
       `Sense ${sense.sense}`, el("span", { class: "label" }, sense.label)),
@@ -244,10 +255,10 @@ function renderSenses(data, map) {
     el("ol", { class: "kwic-list examples" }, sense.examples.map((ex) => storedLine(ex, "example")))));
   const clustered = data.clustered < data.occurrences ? ` (clustered from ${count(data.clustered)})` : "";
   $("senses").replaceChildren(
-    el("h2", {}, `Senses of “${data.word}”, layer ${data.layer}`),
-    el("p", { class: "summary" }, `${plural(data.occurrences, "occurrence")}${clustered} in `,
-      `${plural(data.senses.length, "sense")}, each labelled by its most distinctive context words `,
-      "and shown with its most typical occurrences."),
+    el("h2", {}, `Senses of “${word}”, layer ${data.layer}`),
+    el("p", { class: "summary" }, `${plural(data.occurrences, "occurrence")}${clustered}`,
+      where ? ` where ${where}` : "", ` in ${plural(data.senses.length, "sense")}, each labelled `,
+      "by its most distinctive context words and shown with its most typical occurrences."),
     el("div", { class: "senses-layout" }, el("ol", { class: "sense-list" }, senses), senseMap(map)));
 }
 
@@ -341,6 +352,194 @@ function renderDistances(data, list) {
       "(0: same direction; darker: farther apart)."), list, el("div", { class: "matrices" }, tables));
 }
 
+// ---- Metadata: the filter, the Compare and the Changes views -------------------------------
+
+const BINNABLE = new Set(["integer", "float", "date"]); // field types that bins can cut
+const CHANGES_N = 50;                                  // words shown by Changes
+const percent = (share) => `${(100 * share).toFixed(1)}%`;
+const metadata = () => state.fields[state.index.name] || { fields: [], metadata: [] };
+const hasMetadata = () => metadata().metadata.length > 0;
+const fieldType = (name) => metadata().fields.find((f) => f.name === name)?.type;
+/* The filter, sent only where it is shown (an index with metadata fields). */
+const filterValue = () => (hasMetadata() ? $("where").value.trim() : "");
+const binsOf = (view) => (BINNABLE.has(fieldType($(`${view}-by`).value)) ? $(`${view}-bins`).value.trim() : "");
+const filtered = (where) => (where ? ` where ${where}` : "");
+
+/* The fields of every index served (once, at start-up); an index that cannot say has none. */
+async function loadFields() {
+  await Promise.all(state.indexes.map(async ({ name }) => {
+    try {
+      state.fields[name] = await api(`${encodeURIComponent(name)}/fields`);
+    } catch {
+      state.fields[name] = { fields: [], metadata: [] };
+    }
+  }));
+}
+
+/* Show the filter and fill the field selects for the index chosen (or say it has no metadata). */
+function showMetadata() {
+  const { fields, metadata: names } = metadata();
+  const others = fields.filter((f) => !names.includes(f.name)).map((f) => f.name);
+  $("where-field").hidden = !names.length;
+  $("where-hint").textContent = names.length ? `An SQL condition over the fields ${names.map((name) =>
+    `${name} (${fieldType(name)})`).join(", ")}${others.length ? `, or ${others.join(", ")}` : ""}.` : "";
+  for (const view of ["compare", "changes"]) {
+    $(`${view}-none`).hidden = names.length > 0;
+    $(`${view}-form`).hidden = !names.length;
+    const select = $(`${view}-by`);
+    const before = select.value;
+    select.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === before }, name)));
+    $(`${view}-result`).replaceChildren();
+    showBins(view);
+  }
+  state.groups = {};
+  $("changes-from").replaceChildren();
+  $("changes-to").replaceChildren();
+  if (names.length && !$("changes").hidden) fillGroups(); // the view open: its groups at once
+}
+
+function showBins(view) {
+  $(`${view}-bins-field`).hidden = !BINNABLE.has(fieldType($(`${view}-by`).value));
+}
+
+/* Run `work` for `view` with its result region marked busy. */
+const busy = (view, work) => async () => {
+  $(`${view}-result`).setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    $(`${view}-result`).removeAttribute("aria-busy");
+  }
+};
+
+function compareQuery() {
+  return { word: $("word").value.trim() || state.word, by: $("compare-by").value, bins: binsOf("compare"),
+    layer: $("layer").value, where: filterValue() };
+}
+const compareKey = (query) => `${state.index.name} ${JSON.stringify(query)}`;
+
+/* On opening: what to do, or the comparison again where the word or settings changed since. */
+function openCompare() {
+  if (!hasMetadata()) return;
+  const query = compareQuery();
+  if (!query.word) return $("compare-result").replaceChildren(el("p", { class: "empty" }, "Search for a word first."));
+  if (state.loaded.compare && state.loaded.compare !== compareKey(query)) return runCompare();
+  if (!state.loaded.compare) {
+    $("compare-result").replaceChildren(el("p", { class: "empty" },
+      `Choose a field and press Compare to see the senses of “${query.word}” in each of its groups.`));
+  }
+}
+
+function runCompare(event) {
+  event?.preventDefault();
+  const query = compareQuery();
+  if (!query.word) return setStatus("Search for a word first.", true);
+  load("compare", `Comparing “${query.word}” by ${query.by}…`, busy("compare", async () => {
+    const data = await indexApi("compare", query);
+    return () => { state.loaded.compare = compareKey(query); renderCompare(data, query); };
+  }));
+}
+
+/* A stacked bar of a group's sense shares: one segment per sense, and its text for readers. */
+function stackedBar(senses, group) {
+  const said = group.count ? senses.map((s, i) => `sense ${s.sense} ${percent(group.shares[i])}`).join(", ")
+    : "no occurrences";
+  return el("div", { class: "stack", role: "img", "aria-label": `${group.group}: ${said}` },
+    senses.map((s, i) => el("span", { class: "segment", "data-sense": s.sense, "data-share": group.shares[i],
+      title: `Sense ${s.sense} (${s.label}): ${percent(group.shares[i])}`,
+      style: `width:${(100 * group.shares[i]).toFixed(2)}%;background:${senseColour(s.sense)}` })));
+}
+
+function renderCompare(data, query) {
+  const swatch = (sense) => el("span", { class: "swatch", style: `background:${senseColour(sense)}`,
+    "aria-hidden": "true" });
+  const shares = el("table", { class: "compare-table" },
+    el("caption", {}, `Senses of “${data.word}” by ${data.by}${filtered(query.where)}, layer ${data.layer}`),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, data.by), el("th", { scope: "col" }, "Occurrences"),
+      data.senses.map((s) => el("th", { scope: "col", title: s.label }, swatch(s.sense), `Sense ${s.sense}`)),
+      el("th", { scope: "col", class: "stack-column" }, "Shares"))),
+    el("tbody", {}, data.groups.map((group) => el("tr", { "data-group": group.group },
+      el("th", { scope: "row", class: "group" }, group.group),
+      el("td", { class: "num" }, count(group.count)),
+      data.senses.map((s, i) => el("td", { class: "share-cell", "data-sense": s.sense },
+        group.count ? percent(group.shares[i]) : "–")),
+      el("td", { class: "stack-cell" }, stackedBar(data.senses, group))))));
+  const pairs = el("table", { class: "pairs-table" },
+    el("caption", {}, "Change between the groups"),
+    el("thead", {}, el("tr", {}, ["From", "To", "Occurrences from", "Occurrences to"].map((h) =>
+      el("th", { scope: "col" }, h)), [["APD", "average pairwise cosine distance"],
+      ["PRT", "cosine distance of the mean vectors"], ["JSD", "Jensen-Shannon divergence of the sense shares"]]
+      .map(([h, title]) => el("th", { scope: "col" }, el("abbr", { title }, h))))),
+    el("tbody", {}, data.pairs.map((pair) => el("tr", { "data-from": pair.from, "data-to": pair.to },
+      el("td", {}, pair.from), el("td", {}, pair.to),
+      el("td", { class: "num" }, count(pair.count_from)), el("td", { class: "num" }, count(pair.count_to)),
+      ["apd", "prt", "jsd"].map((score) => el("td", { class: `score ${score}` }, fixed(pair[score])))))));
+  $("compare-result").replaceChildren(...[
+    el("ul", { class: "legend compare-legend", "aria-label": "Senses" }, data.senses.map((s) =>
+      el("li", { "data-sense": s.sense }, swatch(s.sense), `Sense ${s.sense}: ${s.label}`))),
+    el("div", { class: "table-wrap" }, shares),
+    data.ungrouped > 0 && el("p", { class: "summary" },
+      `${plural(data.ungrouped, "occurrence")} with no ${data.by} ${data.ungrouped === 1 ? "is" : "are"} left out.`),
+    data.pairs.length ? el("div", { class: "table-wrap" }, pairs)
+      : el("p", { class: "empty" }, "One group only: nothing to compare it with.")].filter(Boolean));
+}
+
+/* Changes: the from/to selects list the groups of the field (and bins) chosen. */
+function openChanges() {
+  if (hasMetadata()) fillGroups();
+}
+
+function fillGroups() {
+  const [by, bins] = [$("changes-by").value, binsOf("changes")];
+  const key = `${state.index.name} ${by} ${bins}`;
+  const fill = (groups) => {
+    for (const [id, pick] of [["changes-from", 0], ["changes-to", groups.length - 1]]) {
+      const before = $(id).value;
+      const chosen = groups.some((g) => g.group === before) ? before : groups[pick]?.group;
+      $(id).replaceChildren(...groups.map((g) => el("option", { value: g.group, selected: g.group === chosen },
+        `${g.group} (${count(g.occurrences)})`)));
+    }
+  };
+  if (state.groups[key]) return fill(state.groups[key]);
+  load("groups", `Reading the groups of ${by}…`, async () => {
+    const data = await indexApi("groups", { by, bins });
+    return () => { state.groups[key] = data.groups; fill(data.groups); };
+  });
+}
+
+function runChanges(event) {
+  event?.preventDefault();
+  const query = { by: $("changes-by").value, bins: binsOf("changes"), from: $("changes-from").value,
+    to: $("changes-to").value, score: $("changes-score").value, min_count: $("changes-min").value,
+    layer: $("layer").value, n: CHANGES_N, where: filterValue() };
+  if (!query.from || !query.to) return setStatus(`Choose the two groups of ${query.by} first.`, true);
+  const slow = query.score === "jsd" ? " JSD clusters every word: this takes a few seconds." : "";
+  load("changes", `Ranking the words by ${query.score.toUpperCase()} from ${query.from} to ${query.to}…${slow}`,
+    busy("changes", async () => {
+      const data = await indexApi("changes", query);
+      return () => renderChanges(data, query);
+    }));
+}
+
+function renderChanges(rows, query) {
+  const name = query.score.toUpperCase();
+  const table = el("table", { class: "changes-table", "data-score": query.score },
+    el("caption", {}, `Words ranked by ${name} from ${query.from} to ${query.to} (${query.by}${filtered(query.where)}), `,
+      `at least ${count(Number(query.min_count))} occurrences in each`),
+    el("thead", {}, el("tr", {}, ["Rank", "Word", name, `Count in ${query.from}`, `Count in ${query.to}`]
+      .map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows.map((row, i) => el("tr", { "data-word": row.word },
+      el("td", { class: "rank" }, String(i + 1)),
+      el("td", { class: "word" }, el("button", { type: "button", class: "word-link",
+        title: `Search for “${row.word}”`, onclick: () => { $("word").value = row.word; search(formQuery()); } },
+      row.word)),
+      el("td", { class: "score" }, fixed(row.score)),
+      el("td", { class: "num" }, count(row.count_from)),
+      el("td", { class: "num" }, count(row.count_to))))));
+  $("changes-result").replaceChildren(rows.length ? el("div", { class: "table-wrap" }, table)
+    : el("p", { class: "empty" }, `No word has ${count(Number(query.min_count))} occurrences in both groups.`));
+}
+
 // ---- Views, the address bar, start-up -----------------------------------------------------
 
 /* Each view: its section and what opening it does. A new view adds one entry and one tab. */
@@ -348,6 +547,8 @@ const VIEWS = {
   neighbors: { section: "results", open: () => {} },
   senses: { section: "senses", open: loadSenses },
   distances: { section: "distances", open: loadDistances },
+  compare: { section: "compare", open: openCompare },
+  changes: { section: "changes", open: openChanges },
 };
 
 function showView(name, open = true) {
@@ -371,6 +572,7 @@ function restore() {
   for (const key of ["word", "layer", "scope", "k", "context"]) {
     if (params.has(key)) $(key).value = params.get(key);
   }
+  $("where").value = params.get("where") || ""; // a search without a filter has none
   $("dedupe").checked = params.get("dedupe") === "true";
   const query = { ...formQuery(), occurrence: params.get("occurrence") || "", context: params.get("context") || "" };
   if (query.occurrence || query.context) query.word = "";
@@ -391,6 +593,7 @@ function chooseIndex(name) {
   $("index-info").textContent = `${state.index.name}: ${count(state.index.occurrences)} occurrences, ` +
     `model ${state.index.model}`;
   state.loaded = {};
+  if (state.index !== before) showMetadata();
 }
 
 async function start() {
@@ -399,6 +602,11 @@ async function start() {
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => showView(tab.dataset.view));
   }
+  $("compare-form").addEventListener("submit", runCompare);
+  $("compare-by").addEventListener("change", () => showBins("compare"));
+  $("changes-form").addEventListener("submit", runChanges);
+  $("changes-by").addEventListener("change", () => { showBins("changes"); fillGroups(); });
+  $("changes-bins").addEventListener("change", fillGroups);
   $("index").addEventListener("change", () => {
     chooseIndex($("index").value);
     if ($("word").value.trim()) search(formQuery());
@@ -412,6 +620,7 @@ async function start() {
   if (!state.indexes.length) return setStatus("This server has no index.", true);
   $("index").replaceChildren(...state.indexes.map((i) => el("option", { value: i.name }, i.name)));
   $("index-field").hidden = state.indexes.length < 2;
+  await loadFields();
   restore();
   $("word").focus();
 }

@@ -118,3 +118,12 @@ def test_compare_cli_plot(period_index, tmp_path):
     assert "15.0%" in done.stdout and "85.0%" in done.stdout
     text = svg.read_text()
     assert text.count('id="sense-0') == 2 and text.count('id="sense-1') == 2
+
+
+def test_changes_of_target_words_only(index):
+    targets = [*planted_magnitudes(), *control_words()]
+    result = word_changes(index, "period", "1990s", "2010s", layer=2, words=targets, n=None)
+    assert sorted(change.word for change in result.words) == sorted(targets)
+    assert [change.word for change in result.words][:4] == ["bank", "match", "bat", "plant"]
+    with pytest.raises(QueryError, match="target word 'nowhere' does not occur"):
+        word_changes(index, "period", "1990s", "2010s", layer=2, words=["nowhere"])
