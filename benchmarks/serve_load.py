@@ -6,7 +6,8 @@ can embed context sentences; an index of the same corpus in ``--dir`` is reused.
 runs as a subprocess on a free port of 127.0.0.1; its resident memory (with its worker
 processes, from ``/proc``) is read after a warm-up of a few requests of each kind, sampled
 during the load, and read again at the end. ``--clients`` concurrent asyncio clients (one
-``httpx.AsyncClient`` and one connection each, seeded choices) loop until the time is up:
+keep-alive connection each, ``benchmarks.loopback_http``; seeded choices) loop until the time
+is up:
 
 - mixed load for ``--seconds``: 70 % same-word neighbors of a random stored occurrence of
   ``bank``, 20 % neighbors of ``bank`` in one of 200 unseen context sentences, 5 % the word's
@@ -31,6 +32,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import shutil
 import socket
@@ -47,6 +49,7 @@ from urllib.parse import quote
 import httpx
 import numpy as np
 
+from benchmarks.loopback_http import Connection, HttpError
 from benchmarks.scale import MIB, rss_tree
 from indexer.builder.pipeline import build
 from indexer.errors import IndexStateError
@@ -125,6 +128,7 @@ class PhaseFigures:
     error_samples: tuple[str, ...]  # the first few distinct ones
     peak_rss_mib: float  # of the server, sampled every half second
     client_cpu: float  # CPU seconds of this process per second: 1.0 is one core busy
+    connections: tuple[int, ...]  # the clients' connections held by each server process
 
 
 @dataclass
@@ -216,6 +220,8 @@ def serving(index: Path, log: Path, workers: int | None, window: float | None) -
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the server did not start ({proc.poll()}):\n{tail(log)}")
             time.sleep(0.2)
+        if workers is not None and workers > 1:
+            settle(proc.pid, workers, deadline)
         yield server
     finally:
         proc.terminate()
@@ -224,6 +230,44 @@ def serving(index: Path, log: Path, workers: int | None, window: float | None) -
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def settle(pid: int, workers: int, deadline: float) -> None:
+    """Wait until the ``workers`` processes of the server have started: while one is still
+    importing and making its app, the others accept every connection (``/healthz`` answers
+    as soon as one is up). Started: that many child processes, and the CPU time of the tree
+    unchanged over a second."""
+    last = -1.0
+    while time.monotonic() < deadline:
+        children = tree(pid)[1:]
+        now = sum(cpu_seconds(child) for child in children)
+        if len(children) >= workers and now == last:
+            return
+        last = now
+        time.sleep(1.0)
+    raise SystemExit(f"the server's {workers} processes did not settle")
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``/proc``)."""
+    out, pids = [], [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        out.append(current)
+        pids.extend(int(child) for child in children)
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def healthy(server: Server) -> bool:
@@ -238,47 +282,49 @@ def tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def new_client(server: Server) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    return httpx.AsyncClient(
-        base_url=server.url, timeout=REQUEST_TIMEOUT_S, limits=limits, trust_env=False
-    )
+def new_client(server: Server) -> Connection:
+    host, _, port = server.url.removeprefix("http://").rpartition(":")
+    return Connection(host, int(port), REQUEST_TIMEOUT_S)
 
 
 async def warm_up(server: Server, workload: Workload, kinds: Sequence[str]) -> None:
     """A few requests of each kind, one at a time; a failure stops the benchmark."""
     rng = random.Random(0)
-    async with new_client(server) as client:
+    client = new_client(server)
+    try:
         for kind in kinds:
             for _ in range(WARMUP_PER_KIND):
                 path, params = workload.request(kind, rng)
-                answer = await client.get(path, params=params)
+                answer = await client.get(path, params)
                 if not answer.is_success:
-                    raise SystemExit(f"warm-up {kind}: {answer.status_code} {answer.text[:500]}")
+                    raise SystemExit(f"warm-up {kind}: {answer.status} {answer.text[:500]}")
+    finally:
+        client.close()
 
 
 async def client_loop(
     workload: Workload,
     phase: Phase,
     recorder: Recorder,
-    client: httpx.AsyncClient,
+    client: Connection,
     rng: random.Random,
 ) -> None:
     kinds, weights = list(phase.mix), list(phase.mix.values())
-    while time.perf_counter() < recorder.deadline and recorder.take():
-        kind = rng.choices(kinds, weights)[0]
-        path, params = workload.request(kind, rng)
-        started = time.perf_counter()
-        error: str | None = None
-        try:
-            answer = await client.get(path, params=params)
-            if not answer.is_success:
-                error = f"{kind}: {answer.status_code} {answer.text[:300]}"
-        except httpx.TimeoutException as err:
-            error = f"{kind}: {type(err).__name__}, no answer in {REQUEST_TIMEOUT_S:.0f} s"
-        except httpx.HTTPError as err:
-            error = f"{kind}: {type(err).__name__} {err}"
-        recorder.add(kind, 1000 * (time.perf_counter() - started), error)
+    try:
+        while time.perf_counter() < recorder.deadline and recorder.take():
+            kind = rng.choices(kinds, weights)[0]
+            path, params = workload.request(kind, rng)
+            started = time.perf_counter()
+            error: str | None = None
+            try:
+                answer = await client.get(path, params)
+                if not answer.is_success:
+                    error = f"{kind}: {answer.status} {answer.text[:300]}"
+            except HttpError as err:
+                error = f"{kind}: {err}"
+            recorder.add(kind, 1000 * (time.perf_counter() - started), error)
+    finally:
+        client.close()
 
 
 def anon(pid: int) -> float:
@@ -286,23 +332,50 @@ def anon(pid: int) -> float:
     return rss_tree(pid, "RssAnon") / MIB
 
 
-async def sample_peak(pid: int, peak: list[int]) -> None:
+async def sample_peak(pid: int, peak: list[int], port: int, held: list[tuple[int, ...]]) -> None:
+    """The server's peak resident memory, and how the connections are spread over its
+    processes (the most ever counted)."""
     while True:
         peak[0] = max(peak[0], rss_tree(pid))
+        count = connections_by_process(pid, port)
+        if sum(count) > sum(held[0]):
+            held[0] = count
         await asyncio.sleep(0.5)
+
+
+def connections_by_process(pid: int, port: int) -> tuple[int, ...]:
+    """Established TCP connections on local ``port`` held by each serving process of the
+    server ``pid`` (its children where it has any), from ``/proc``; most first."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":
+                    established.add(fields[9])
+    processes = tree(pid)
+    counts = []
+    for process in processes[1:] or processes:
+        with contextlib.suppress(OSError):
+            links = [os.readlink(fd) for fd in Path(f"/proc/{process}/fd").iterdir()]
+            held = sum(link[8:-1] in established for link in links if link.startswith("socket:"))
+            if held:
+                counts.append(held)
+    return tuple(sorted(counts, reverse=True))
 
 
 async def load(server: Server, workload: Workload, phase: Phase, clients: int) -> PhaseFigures:
     """``clients`` concurrent clients asking ``phase.mix`` of ``server``; the figures."""
     peak = [rss_tree(server.pid)]
-    sampler = asyncio.create_task(sample_peak(server.pid, peak))
-    async with contextlib.AsyncExitStack() as stack:
-        pool = [await stack.enter_async_context(new_client(server)) for _ in range(clients)]
-        cpu = time.process_time()
-        recorder = Recorder(deadline=time.perf_counter() + phase.seconds)
-        rngs = [random.Random(phase.seed * 1000 + i) for i in range(clients)]
-        await asyncio.gather(*map(partial(client_loop, workload, phase, recorder), pool, rngs))
-        drain, cpu = time.perf_counter() - recorder.deadline, time.process_time() - cpu
+    held: list[tuple[int, ...]] = [()]
+    port = int(server.url.rpartition(":")[2])
+    sampler = asyncio.create_task(sample_peak(server.pid, peak, port, held))
+    pool = [new_client(server) for _ in range(clients)]
+    cpu = time.process_time()
+    recorder = Recorder(deadline=time.perf_counter() + phase.seconds)
+    rngs = [random.Random(phase.seed * 1000 + i) for i in range(clients)]
+    await asyncio.gather(*map(partial(client_loop, workload, phase, recorder), pool, rngs))
+    drain, cpu = time.perf_counter() - recorder.deadline, time.process_time() - cpu
     sampler.cancel()
     order = sorted(recorder.latencies, key=lambda kind: -len(recorder.latencies[kind]))
     kinds = tuple(recorder.figures(kind, phase.seconds) for kind in order)
@@ -310,7 +383,7 @@ async def load(server: Server, workload: Workload, phase: Phase, clients: int) -
     cpu /= phase.seconds + drain
     return PhaseFigures(
         phase.name, clients, phase.seconds, drain, kinds, total, tuple(recorder.samples),
-        peak[0] / MIB, cpu,
+        peak[0] / MIB, cpu, held[0],
     )  # fmt: skip
 
 
@@ -407,6 +480,11 @@ def report(results: Results, window: float | None) -> list[str]:
         f"\n## Same-word neighbors only: {same_word.clients} clients, {same_word.seconds:.1f} s\n",
         *table("kind", [(k.kind, k) for k in same_word.kinds]),
         "",
+        "clients' connections held by each server process: "
+        + ", ".join(
+            f"{phase.name} {' / '.join(map(str, phase.connections)) or '?'}"
+            for phase in results.phases
+        ),
         "last answers after the end of each phase (requests then in flight): "
         + ", ".join(f"{phase.name} {phase.drain_s:.1f} s" for phase in results.phases),
     ]

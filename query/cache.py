@@ -46,6 +46,11 @@ class BlockCache:
                     self.nbytes -= dropped.nbytes
         return block
 
+    def peek(self, key: Hashable) -> Candidates | None:
+        """The block of ``key`` if it is kept (its place in the order unchanged), else None."""
+        with self._lock:
+            return self._blocks.get(key)
+
     def clear(self) -> None:
         with self._lock:
             self._blocks.clear()

@@ -18,19 +18,24 @@ FORMATS = ("table", "json", "csv")
 KWIC_WIDTH = 40
 
 
+def neighbors_data(result: Neighbors) -> dict[str, Any]:
+    """The ``--format json`` answer of a neighbours query: its query points and its hits."""
+    queries = [
+        {
+            "word": point.word,
+            "occurrence": point.occurrence,
+            "sentence": point.sentence,
+            "position": point.position,
+        }
+        for point in result.queries
+    ]
+    head = {"word": result.word, "layer": result.layer, "scope": result.scope, "k": result.k}
+    return {**head, "queries": queries, "hits": result.to_records()}
+
+
 def render_neighbors(result: Neighbors, fmt: str, *, bold: bool = False) -> str:
     if fmt == "json":
-        queries = [
-            {
-                "word": point.word,
-                "occurrence": point.occurrence,
-                "sentence": point.sentence,
-                "position": point.position,
-            }
-            for point in result.queries
-        ]
-        head = {"word": result.word, "layer": result.layer, "scope": result.scope, "k": result.k}
-        return _json({**head, "queries": queries, "hits": result.to_records()})
+        return _json(neighbors_data(result))
     if fmt == "csv":
         return _csv(HIT_FIELDS, result.to_records())
     return neighbors_table(result, bold=bold)
@@ -68,12 +73,15 @@ def neighbors_table(result: Neighbors, *, bold: bool = False) -> str:
     return "\n".join(lines)
 
 
+def occurrences_data(result: OccurrenceList) -> dict[str, Any]:
+    """The ``--format json`` answer of listed occurrences: the word, its count, the records."""
+    return {"word": result.word, "count": len(result.ids), "occurrences": result.to_records()}
+
+
 def render_occurrences(result: OccurrenceList, fmt: str, *, bold: bool = False) -> str:
     """Listed occurrences: ids and keyword-in-context lines, or JSON / CSV records."""
     if fmt == "json":
-        return _json(
-            {"word": result.word, "count": len(result.ids), "occurrences": result.to_records()}
-        )
+        return _json(occurrences_data(result))
     if fmt == "csv":
         return _csv(OCCURRENCE_FIELDS, result.to_records())
     lines = [f"{result.word!r}: {len(result.ids):,} occurrences, {len(result.items):,} shown"]
@@ -194,28 +202,31 @@ def _copies(duplicates: int) -> str:
     return f"  (+{duplicates} identical)" if duplicates else ""
 
 
+def distances_data(table: DistanceTable) -> dict[str, Any]:
+    """The ``--format json`` answer of a distance table: items, matrices by layer, pairs."""
+    items = [
+        {
+            "index": i,
+            "label": item.label,
+            "word": item.word,
+            "sentence": item.sentence,
+            "position": item.position,
+            "occurrence": item.occurrence,
+        }
+        for i, item in enumerate(table.items)
+    ]
+    matrices = {str(layer): table.matrix(layer).tolist() for layer in table.layers}
+    return {
+        "layers": list(table.layers),
+        "items": items,
+        "matrices": matrices,
+        "pairs": table.to_records(),
+    }
+
+
 def render_distances(table: DistanceTable, fmt: str) -> str:
     if fmt == "json":
-        items = [
-            {
-                "index": i,
-                "label": item.label,
-                "word": item.word,
-                "sentence": item.sentence,
-                "position": item.position,
-                "occurrence": item.occurrence,
-            }
-            for i, item in enumerate(table.items)
-        ]
-        matrices = {str(layer): table.matrix(layer).tolist() for layer in table.layers}
-        return _json(
-            {
-                "layers": list(table.layers),
-                "items": items,
-                "matrices": matrices,
-                "pairs": table.to_records(),
-            }
-        )
+        return _json(distances_data(table))
     records = table.to_records()
     if fmt == "csv":
         fields = ("a", "b", "a_label", "b_label", *(f"layer_{layer}" for layer in table.layers))

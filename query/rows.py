@@ -63,33 +63,38 @@ class CorpusRows:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         self.check_ids(ids)
         shard_of = np.searchsorted(self._starts, ids, side="right") - 1
+        by_shard: dict[int, list[int]] = {}
+        for occ, shard in zip(ids.tolist(), shard_of.tolist(), strict=True):
+            by_shard.setdefault(shard, []).append(occ)
         found: dict[int, Occurrence] = {}
-        for shard in np.unique(shard_of):
-            data = self._shard(int(shard))
-            for record in self._records(int(shard), data, ids[shard_of == shard]):
+        for shard, occs in by_shard.items():
+            for record in self._records(shard, self._shard(shard), occs):
                 found[record.occurrence] = record
         return [found[occ] for occ in ids.tolist()]
 
-    def _records(self, index: int, data: _SentenceShard, ids: np.ndarray) -> list[Occurrence]:
+    def _records(self, index: int, data: _SentenceShard, ids: list[int]) -> list[Occurrence]:
         sentences = data.rows
         rows = np.searchsorted(sentences.first_occ, ids, side="right") - 1
+        firsts = sentences.first_occ[rows].tolist()
+        lengths = sentences.n_tokens[rows].tolist()
+        sent_ids = sentences.sent_ids[rows].tolist()
+        shard_first = int(sentences.first_occ[0])
         records = []
-        for occ, row in zip(ids.tolist(), rows.tolist(), strict=True):
-            position = occ - int(sentences.first_occ[row])
+        for occ, row, first, length, sent_id in zip(
+            ids, rows.tolist(), firsts, lengths, sent_ids, strict=True
+        ):
+            position = occ - first
             text = sentences.text(row)
             words = text.split(" ")
-            if data.tokens is None and len(words) != int(sentences.n_tokens[row]):
+            if data.tokens is None and len(words) != length:
                 data.tokens = self._reader.tokens(self._shards[index])
-            if data.tokens is not None:
-                token = data.tokens[occ - int(sentences.first_occ[0])]
-            else:
-                token = words[position]
+            token = data.tokens[occ - shard_first] if data.tokens is not None else words[position]
             records.append(
                 Occurrence(
                     occurrence=occ,
                     token=token,
                     doc_id=sentences.doc_id(row),
-                    sent_id=int(sentences.sent_ids[row]),
+                    sent_id=sent_id,
                     position=position,
                     sentence=text,
                 )

@@ -18,6 +18,25 @@ from indexer.vectors import unit_rows
 IDENTICAL_SLACK = 1e-5
 #: Query rows per block when many queries meet many candidates.
 QUERY_BLOCK = 256
+#: Whether BLAS is held to one thread in this process (:func:`hold_blas_to_one_thread`).
+_blas_one_thread = False
+
+
+def hold_blas_to_one_thread() -> bool:
+    """Limit BLAS to one thread in this process (threadpoolctl; False where it is missing).
+
+    For a server running a process per core. A single query's matrix-vector product then goes
+    to BLAS, several times faster than einsum; a threaded BLAS is not used for it, because on a
+    busy machine it can wait ten times longer for its threads than it computes.
+    """
+    global _blas_one_thread
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(1, user_api="blas")
+    _blas_one_thread = True
+    return True
 
 
 def as_float32(vectors: np.ndarray) -> np.ndarray:
@@ -68,9 +87,8 @@ def cosine_distances(queries: np.ndarray, candidates: np.ndarray | Candidates) -
     out = np.empty((len(q), len(c)), dtype=np.float32)
     for start in range(0, len(q), QUERY_BLOCK):
         stop = start + QUERY_BLOCK
-        if len(q) == 1:
-            # einsum, not BLAS: a threaded BLAS matrix-vector product can wait ten times
-            # longer for its threads than it computes on a busy machine.
+        if len(q) == 1 and not _blas_one_thread:
+            # einsum, not a threaded BLAS (see hold_blas_to_one_thread)
             dots = np.einsum("ij,j->i", c, q_unit[0])[None, :]
         else:
             dots = q_unit[start:stop] @ c.T

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from indexer.errors import ElmoIndexError
 from query.index import SenseIndex
+from query.search import hold_blas_to_one_thread
 from query.selection import Selection
 from query.senses.result import Senses
 from query.serve.batching import ContextBatcher
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 #: Senses computed by the service and kept in its memory, per index.
 SENSES_KEPT = 64
+#: A same-word search among at most this many occurrences kept in memory is answered on the
+#: event loop (about a millisecond); larger ones, and all other work, go to worker threads.
+QUICK_BLOCK = 50_000
 T = TypeVar("T")
 
 
@@ -60,11 +64,16 @@ class Served:
     )
     results: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
 
-    async def call(self, work: Callable[[], T], *, alone: bool = False) -> T:
-        """Run ``work`` on the index in a worker thread (``alone``: one such call at a time).
+    async def call(self, work: Callable[[], T], *, alone: bool = False, quick: bool = False) -> T:
+        """Run ``work`` on the index in a worker thread (``alone``: one such call at a time;
+        ``quick``: on the event loop itself).
 
         The index's caches are safe to share between threads, and its numpy, FAISS and
-        pyarrow work runs outside the GIL, so calls go side by side."""
+        pyarrow work runs outside the GIL, so calls go side by side. A quick call saves the
+        hand-over to a thread and the threads' contention for the GIL, which cost more than
+        a millisecond's work itself."""
+        if quick:
+            return work()
         if not alone:
             return await asyncio.to_thread(work)
 
@@ -73,6 +82,15 @@ class Served:
                 return work()
 
         return await asyncio.to_thread(locked)
+
+    def quick_search(self, selection: Selection, layer: int) -> bool:
+        """Whether a same-word search of ``selection`` on ``layer`` is quick: its occurrences
+        and their vectors are kept in memory, at most :data:`QUICK_BLOCK` of them, and no
+        SQL filter applies."""
+        if selection.where is not None:
+            return False
+        block = self.index.blocks.peek((selection.key, layer))
+        return block is not None and len(block.ids) <= QUICK_BLOCK
 
     async def senses_of(
         self, selection: Selection, layer: int, n: int | None, examples: int, dedupe: bool
@@ -233,6 +251,7 @@ def app_from_environment() -> FastAPI:
     """The app of a worker process of ``--workers N`` (settings in ``SETTINGS_VARIABLE``)."""
     import os
 
+    hold_blas_to_one_thread()
     return create_app(settings_from_json(os.environ[SETTINGS_VARIABLE]))
 
 
@@ -250,6 +269,7 @@ def run(settings: ServeSettings) -> None:
         "timeout_keep_alive": 5,
     }
     if settings.workers == 1:
+        hold_blas_to_one_thread()
         uvicorn.run(create_app(settings), **common)
         return
     os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)

@@ -117,7 +117,7 @@ def api(limits: Limits) -> APIRouter:
     ) -> Response:
         """The occurrences of ``word`` (or of a lemma, a part of speech, where a filter holds)
         in corpus order (the first ``limit``)."""
-        from query.render import render_occurrences
+        from query.render import occurrences_data
 
         one = served(request, index)
         found = await one.call(
@@ -125,7 +125,7 @@ def api(limits: Limits) -> APIRouter:
                 word, limit=limit, lemma=lemma, pos=pos, any_case=any_case, where=where
             )
         )
-        return _answer(render_occurrences(found, "json"))
+        return _answer(occurrences_data(found))
 
     @router.get("/{index}/fields")
     async def fields(request: Request, index: Index) -> Response:
@@ -186,7 +186,7 @@ def api(limits: Limits) -> APIRouter:
             ("compare", selection, by, edges, layer),
             lambda: compare_groups(one.index, selection, by, bins=edges, layer=layer),
         )
-        return _answer(result.to_json())
+        return _answer(result.to_dict())
 
     @router.get("/{index}/changes")
     async def changes(
@@ -224,7 +224,7 @@ def api(limits: Limits) -> APIRouter:
                 where=where,
             ),
         )
-        return _answer(json.dumps(result.to_records()[:n], ensure_ascii=False))
+        return _answer(result.to_records()[:n])
 
     @router.get("/{index}/neighbors")
     async def neighbors(
@@ -246,12 +246,19 @@ def api(limits: Limits) -> APIRouter:
     ) -> Response:
         """The occurrences nearest to a word in a context, to an occurrence, or to each of the
         word's first ``limit`` occurrences (the records of ``query neighbors --format json``)."""
-        from query.render import render_neighbors
+        from query.render import neighbors_data
+        from query.selection import Selection
 
         one = served(request, index)
         if context is not None:
             tokens, _, _ = context_query(context, word, position)
             await one.batcher.ready(tokens)
+        quick = (
+            scope == "same-word"
+            and context is None
+            and (word is not None or lemma is not None or pos is not None)
+            and one.quick_search(Selection(word, lemma, pos, any_case, where), layer)
+        )
         result = await one.call(
             lambda: one.index.neighbors(
                 word,
@@ -267,9 +274,10 @@ def api(limits: Limits) -> APIRouter:
                 pos=pos,
                 any_case=any_case,
                 where=where,
-            )
+            ),
+            quick=quick,
         )
-        return _answer(render_neighbors(result, "json"))
+        return _answer(neighbors_data(result))
 
     @router.get("/{index}/senses")
     async def senses(
@@ -387,13 +395,13 @@ async def _senses(
 
 
 async def _distances(one: Any, items: list[Any], layers: list[int]) -> Response:
-    from query.render import render_distances
+    from query.render import distances_data
 
     table = await one.call(lambda: one.index.distances(items, layers=layers))
-    return _answer(render_distances(table, "json"))
+    return _answer(distances_data(table))
 
 
-def _answer(data: str | dict[str, Any]) -> Response:
-    """A JSON answer, written once (records made by the CLI's renderer are sent as they are)."""
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+def _answer(data: dict[str, Any] | list[Any]) -> Response:
+    """A JSON answer: the CLI's ``--format json`` records, written once and compactly."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return Response(text, media_type="application/json")
