@@ -33,21 +33,31 @@ BIN = Path(sys.executable).parent
 LAYER = 2
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants that are running (``/proc``)."""
+    out, pids = [], [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        out.append(current)
+        pids.extend(int(child) for child in children)
+    return out
+
+
 def rss_tree(pid: int, field: str = "VmRSS") -> int:
     """Resident bytes of process ``pid`` and its children (``/proc``): ``field`` of their
     status, ``VmRSS`` (all) or ``RssAnon`` (not backed by files)."""
     total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+    for current in process_tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
         rss = [int(x.split()[1]) for x in status.splitlines() if x.startswith(field + ":")]
         total += 1024 * sum(rss)  # none for a process that has just exited
-        pids.extend(int(child) for child in children)
     return total
 
 

@@ -50,7 +50,7 @@ import httpx
 import numpy as np
 
 from benchmarks.loopback_http import Connection, HttpError
-from benchmarks.scale import MIB, rss_tree
+from benchmarks.scale import MIB, process_tree, rss_tree
 from indexer.builder.pipeline import build
 from indexer.errors import IndexStateError
 from indexer.store.manifest import read_complete_manifest
@@ -193,6 +193,10 @@ class Server:
     url: str
     log: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rpartition(":")[2])
+
 
 def server_command(index: Path, port: int, workers: int | None, window: float | None) -> list[str]:
     command = [sys.executable, "-m", "query.cli", "serve", "--index", str(index)]
@@ -239,27 +243,13 @@ def settle(pid: int, workers: int, deadline: float) -> None:
     unchanged over a second."""
     last = -1.0
     while time.monotonic() < deadline:
-        children = tree(pid)[1:]
+        children = process_tree(pid)[1:]
         now = sum(cpu_seconds(child) for child in children)
         if len(children) >= workers and now == last:
             return
         last = now
         time.sleep(1.0)
     raise SystemExit(f"the server's {workers} processes did not settle")
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (``/proc``)."""
-    out, pids = [], [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        out.append(current)
-        pids.extend(int(child) for child in children)
-    return out
 
 
 def cpu_seconds(pid: int) -> float:
@@ -283,8 +273,7 @@ def tail(log: Path, lines: int = 30) -> str:
 
 
 def new_client(server: Server) -> Connection:
-    host, _, port = server.url.removeprefix("http://").rpartition(":")
-    return Connection(host, int(port), REQUEST_TIMEOUT_S)
+    return Connection(HOST, server.port, REQUEST_TIMEOUT_S)
 
 
 async def warm_up(server: Server, workload: Workload, kinds: Sequence[str]) -> None:
@@ -353,7 +342,7 @@ def connections_by_process(pid: int, port: int) -> tuple[int, ...]:
                 fields = line.split()
                 if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":
                     established.add(fields[9])
-    processes = tree(pid)
+    processes = process_tree(pid)
     counts = []
     for process in processes[1:] or processes:
         with contextlib.suppress(OSError):
@@ -368,8 +357,7 @@ async def load(server: Server, workload: Workload, phase: Phase, clients: int) -
     """``clients`` concurrent clients asking ``phase.mix`` of ``server``; the figures."""
     peak = [rss_tree(server.pid)]
     held: list[tuple[int, ...]] = [()]
-    port = int(server.url.rpartition(":")[2])
-    sampler = asyncio.create_task(sample_peak(server.pid, peak, port, held))
+    sampler = asyncio.create_task(sample_peak(server.pid, peak, server.port, held))
     pool = [new_client(server) for _ in range(clients)]
     cpu = time.process_time()
     recorder = Recorder(deadline=time.perf_counter() + phase.seconds)

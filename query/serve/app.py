@@ -86,7 +86,8 @@ class Served:
     def quick_search(self, selection: Selection, layer: int) -> bool:
         """Whether a same-word search of ``selection`` on ``layer`` is quick: its occurrences
         and their vectors are kept in memory, at most :data:`QUICK_BLOCK` of them, and no
-        SQL filter applies."""
+        SQL filter applies. (A hit's sentence shard not yet cached is still read then, on the
+        event loop: one Parquet file, kept for later requests.)"""
         if selection.where is not None:
             return False
         block = self.index.blocks.peek((selection.key, layer))
