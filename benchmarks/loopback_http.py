@@ -3,7 +3,8 @@
 The load generator shares the machine with the server it measures, so it must cost little:
 a general client (httpx) spends more CPU per request than a quick request costs the server.
 This one writes a GET and reads the status line, the headers and a ``Content-Length`` body,
-nothing more; it talks to loopback addresses only.
+nothing more (a ``Connection: close`` answer closes the connection; the next request opens
+another); it talks to loopback addresses only.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Connection:
         try:
             writer.write(request.encode())
             head = await reader.readuntil(b"\r\n\r\n")
-            status, length = _head(head)
+            status, length, closing = _head(head)
             body = await reader.readexactly(length)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as err:
             self.close()
@@ -67,6 +68,8 @@ class Connection:
             raise
         finally:
             expired.cancel()
+        if closing:
+            self.close()
         return Answer(status, body)
 
     def close(self) -> None:
@@ -75,18 +78,26 @@ class Connection:
             self._streams = None
 
 
-def _head(head: bytes) -> tuple[int, int]:
-    """The status and the body's length of an answer's head.
+def _head(head: bytes) -> tuple[int, int, bool]:
+    """The status, the body's length, and whether the server closes the connection after it,
+    of an answer's head.
 
     >>> _head(b"HTTP/1.1 200 OK\\r\\ncontent-length: 12\\r\\n\\r\\n")
-    (200, 12)
+    (200, 12, False)
+    >>> _head(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\n")
+    (200, 2, True)
     """
     lines = head.split(b"\r\n")
     if not lines[0].startswith(b"HTTP/1.1 "):
         raise HttpError(f"not an HTTP/1.1 answer: {lines[0][:80]!r}")
-    status = int(lines[0][9:12])
+    status, length, closing = int(lines[0][9:12]), None, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return status, int(value)
-    raise HttpError("an answer without Content-Length")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            closing = b"close" in value.lower()
+    if length is None:
+        raise HttpError("an answer without Content-Length")
+    return status, length, closing

@@ -387,6 +387,14 @@ def serve(
             help="How long a context sentence waits to be embedded with others (0: alone)."
         ),
     ] = 5.0,
+    connection_seconds: Annotated[
+        float,
+        typer.Option(
+            help="With several --workers: a keep-alive connection is closed with its first "
+            "answer after this long, and its client reconnects, so that connections spread "
+            "evenly over the processes (0: kept open)."
+        ),
+    ] = 5.0,
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
 ) -> None:
@@ -409,6 +417,7 @@ def serve(
         workers=workers,
         cors_origins=tuple(cors or ()),
         batch_window_ms=batch_window_ms,
+        connection_seconds=connection_seconds,
         model=model,
         device=device,
     )

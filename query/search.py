@@ -90,6 +90,8 @@ def cosine_distances(queries: np.ndarray, candidates: np.ndarray | Candidates) -
         if len(q) == 1 and not _blas_one_thread:
             # einsum, not a threaded BLAS (see hold_blas_to_one_thread)
             dots = np.einsum("ij,j->i", c, q_unit[0])[None, :]
+        elif len(q) == 1:
+            dots = (c @ q_unit[0])[None, :]  # a matrix-vector product, quicker than q @ c.T
         else:
             dots = q_unit[start:stop] @ c.T
         block = 1.0 - dots / candidates.norms

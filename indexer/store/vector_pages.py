@@ -58,6 +58,7 @@ class VectorFile:
             raise IndexStateError(f"vector file is corrupt: {err}", path=self.path) from err
         self.first_rows, self.offsets = self._locate(meta)
         self.n_rows = int(meta.num_rows)
+        self._ends = np.append(self.first_rows[1:], self.n_rows)
 
     def __len__(self) -> int:
         return self.n_rows
@@ -79,10 +80,9 @@ class VectorFile:
         """The ``(len(rows), dim)`` vectors of ``rows`` (any order, repeats allowed), a copy."""
         rows = _checked(rows, self.n_rows, f"row {{}} is outside {self.path} ({self.n_rows} rows)")
         out = np.empty((len(rows), self.dim), dtype=self.dtype)
-        ends = [*self.first_rows[1:].tolist(), self.n_rows]
         for page, chosen in _by_part(self.first_rows, rows):
             first = int(self.first_rows[page])
-            view = self._view(int(self.offsets[page]), ends[page] - first)
+            view = self._view(int(self.offsets[page]), int(self._ends[page]) - first)
             out[chosen] = view[rows[chosen] - first]
         return out
 
@@ -162,8 +162,13 @@ def _by_part(starts: np.ndarray, positions: np.ndarray) -> Iterator[tuple[int, n
     >>> groups = _by_part(np.array([0, 10]), np.array([12, 3, 11]))
     >>> [(part, chosen.tolist()) for part, chosen in groups]
     [(0, [1]), (1, [0, 2])]
+    >>> [(part, chosen.tolist()) for part, chosen in _by_part(np.array([0, 10]), np.array([4]))]
+    [(0, [0])]
     """
     part_of = np.searchsorted(starts, positions, side="right") - 1
+    if len(part_of) == 1:  # one position (a query's vector): no grouping to do
+        yield int(part_of[0]), np.zeros(1, dtype=np.int64)
+        return
     order = np.argsort(part_of, kind="stable")
     parts, firsts = np.unique(part_of[order], return_index=True)
     ends = [*firsts[1:].tolist(), len(order)][: len(firsts)]

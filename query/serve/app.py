@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from indexer.errors import ElmoIndexError
+from indexer.store.summary import IndexInfo
 from query.index import SenseIndex
 from query.search import hold_blas_to_one_thread
 from query.selection import Selection
@@ -36,6 +38,7 @@ from query.serve.config import (
     settings_from_json,
     settings_to_json,
 )
+from query.serve.connections import Recycle
 from query.serve.metrics import Metrics
 from query.serve.security import Guard, error, login
 
@@ -47,6 +50,9 @@ SENSES_KEPT = 64
 #: A same-word search among at most this many occurrences kept in memory is answered on the
 #: event loop (about a millisecond); larger ones, and all other work, go to worker threads.
 QUICK_BLOCK = 50_000
+#: How long an index's summary is kept (it walks the index's files: milliseconds); the sizes
+#: of files another process writes meanwhile (senses kept) show after this.
+SUMMARY_SECONDS = 10.0
 T = TypeVar("T")
 
 
@@ -63,6 +69,14 @@ class Served:
         default_factory=OrderedDict
     )
     results: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    _summary: tuple[float, IndexInfo] | None = None
+
+    def summary(self) -> IndexInfo:
+        """The index's summary (``query info``), kept :data:`SUMMARY_SECONDS`."""
+        now = time.monotonic()
+        if self._summary is None or now - self._summary[0] >= SUMMARY_SECONDS:
+            self._summary = (now, self.index.info())
+        return self._summary[1]
 
     async def call(self, work: Callable[[], T], *, alone: bool = False, quick: bool = False) -> T:
         """Run ``work`` on the index in a worker thread (``alone``: one such call at a time;
@@ -172,6 +186,8 @@ def create_app(settings: ServeSettings, served: Mapping[str, Served] | None = No
         one.batcher.on_batch = metrics.batches.inc
     app.add_middleware(Guard, token=settings.token, body_bytes=settings.limits.body_bytes)
     app.add_middleware(_Measured, metrics=metrics)
+    if settings.workers > 1 and settings.connection_seconds > 0:
+        app.add_middleware(Recycle, seconds=settings.connection_seconds)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -38,7 +38,10 @@ class ServeSettings:
     """A service: ``indexes`` name -> directory, where it listens, its token and bounds.
 
     ``batch_window_ms`` is how long a context sentence waits for others to be embedded with it
-    (0: each alone); ``max_batch`` how many are embedded together at most.
+    (0: each alone); ``max_batch`` how many are embedded together at most. With several
+    ``workers``, a keep-alive connection is closed with its first answer after it has been
+    open ``connection_seconds`` (0: never), so that connections spread evenly over the
+    processes (``query.serve.connections``).
     """
 
     indexes: Mapping[str, Path]
@@ -49,6 +52,7 @@ class ServeSettings:
     cors_origins: tuple[str, ...] = ()
     batch_window_ms: float = 5.0
     max_batch: int = 32
+    connection_seconds: float = 5.0
     model: str | None = None
     device: str = "cpu"
     limits: Limits = field(default_factory=Limits)
@@ -63,6 +67,10 @@ class ServeSettings:
             )
         if not 1 <= self.workers <= 64:
             raise QueryError(f"--workers must be from 1 to 64, got {self.workers}")
+        if not self.connection_seconds >= 0:
+            raise QueryError(
+                f"--connection-seconds must be at least 0, got {self.connection_seconds}"
+            )
         if self.batch_window_ms < 0 or self.max_batch < 1:
             raise QueryError("--batch-window-ms must be at least 0 and the batch at least 1")
 

@@ -65,7 +65,7 @@ def api(limits: Limits) -> APIRouter:
         """The indexes served, by name."""
         out = []
         for name, one in request.app.state.indexes.items():
-            info = one.index.info()
+            info = one.summary()
             out.append(
                 {
                     "name": name,
@@ -79,7 +79,7 @@ def api(limits: Limits) -> APIRouter:
     @router.get("/{index}/info")
     async def info(request: Request, index: Index) -> Response:
         """The index's summary, as ``query info --json`` (without the server's paths)."""
-        data = served(request, index).index.info().to_dict()
+        data = served(request, index).summary().to_dict()
         data.pop("path", None)
         for corpus in data.get("corpora", []):
             corpus.pop("path", None)

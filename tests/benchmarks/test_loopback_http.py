@@ -69,3 +69,31 @@ def test_no_answer_in_time_is_an_error_naming_the_timeout():
 def test_only_loopback_addresses():
     with pytest.raises(ValueError, match="not a loopback"):
         Connection("10.0.0.1", 80, timeout=1)
+
+
+def test_an_answer_that_closes_its_connection_is_followed_by_a_new_one():
+    async def run() -> None:
+        connections: list[int] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connections.append(len(connections))
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    break
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                await writer.drain()
+                break  # the server closes, as the answer said
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        async with server:
+            connection = Connection("127.0.0.1", server.sockets[0].getsockname()[1], timeout=5)
+            for _ in range(3):
+                answer = await connection.get("/")
+                assert (answer.status, answer.text) == (200, "ok")
+            connection.close()
+        assert connections == [0, 1, 2]  # a new connection for each request, and no error
+
+    asyncio.run(run())
