@@ -47,8 +47,9 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 #: Senses computed by the service and kept in its memory, per index.
 SENSES_KEPT = 64
-#: A same-word search among at most this many occurrences kept in memory is answered on the
-#: event loop (about a millisecond); larger ones, and all other work, go to worker threads.
+#: A same-word search of occurrences kept in memory, whose query points times the occurrences
+#: searched are at most this many, is answered on the event loop (about a millisecond); larger
+#: ones, and all other work, go to worker threads.
 QUICK_BLOCK = 50_000
 #: How long an index's summary is kept (it walks the index's files: milliseconds); the sizes
 #: of files another process writes meanwhile (senses kept) show after this.
@@ -97,15 +98,16 @@ class Served:
 
         return await asyncio.to_thread(locked)
 
-    def quick_search(self, selection: Selection, layer: int) -> bool:
-        """Whether a same-word search of ``selection`` on ``layer`` is quick: its occurrences
-        and their vectors are kept in memory, at most :data:`QUICK_BLOCK` of them, and no
-        SQL filter applies. (A hit's sentence shard not yet cached is still read then, on the
-        event loop: one Parquet file, kept for later requests.)"""
+    def quick_search(self, selection: Selection, layer: int, queries: int = 1) -> bool:
+        """Whether a same-word search of ``selection`` on ``layer`` from ``queries`` points
+        is quick: its occurrences and their vectors are kept in memory, ``queries`` times
+        their number is at most :data:`QUICK_BLOCK`, and no SQL filter applies. (A hit's
+        sentence shard not yet cached is still read then, on the event loop: one Parquet
+        file, kept for later requests.)"""
         if selection.where is not None:
             return False
         block = self.index.blocks.peek((selection.key, layer))
-        return block is not None and len(block.ids) <= QUICK_BLOCK
+        return block is not None and queries * len(block.ids) <= QUICK_BLOCK
 
     async def senses_of(
         self, selection: Selection, layer: int, n: int | None, examples: int, dedupe: bool

@@ -257,7 +257,11 @@ def api(limits: Limits) -> APIRouter:
             scope == "same-word"
             and context is None
             and (word is not None or lemma is not None or pos is not None)
-            and one.quick_search(Selection(word, lemma, pos, any_case, where), layer)
+            and one.quick_search(
+                Selection(word, lemma, pos, any_case, where),
+                layer,
+                queries=1 if occurrence is not None else limit,
+            )
         )
         result = await one.call(
             lambda: one.index.neighbors(
