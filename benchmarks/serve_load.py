@@ -332,7 +332,7 @@ def anon(pid: int) -> float:
     return rss_tree(pid, "RssAnon") / MIB
 
 
-async def sample_peak(pid: int, peak: list[int], port: int, held: list[tuple[int, ...]]) -> None:
+async def sample_server(pid: int, peak: list[int], port: int, held: list[tuple[int, ...]]) -> None:
     """The server's peak resident memory, and how the connections are spread over its
     processes (a sample every half second, in ``held``)."""
     while True:
@@ -379,7 +379,7 @@ async def load(server: Server, workload: Workload, phase: Phase, clients: int) -
     """``clients`` concurrent clients asking ``phase.mix`` of ``server``; the figures."""
     peak = [rss_tree(server.pid)]
     held: list[tuple[int, ...]] = []
-    sampler = asyncio.create_task(sample_peak(server.pid, peak, server.port, held))
+    sampler = asyncio.create_task(sample_server(server.pid, peak, server.port, held))
     pool = [new_client(server) for _ in range(clients)]
     cpu = time.process_time()
     recorder = Recorder(deadline=time.perf_counter() + phase.seconds)
