@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from indexer.display import Preview
 from indexer.errors import QueryError
 from indexer.store.reader import IndexReader, read_shard_table
 from indexer.store.shards import ANNOTATION_COLUMNS
@@ -54,11 +55,21 @@ class Field:
     level: str
 
 
-class CorpusFields:
+class CorpusFields(Preview):
     """The sentence rows of an index with their fields (read once, on first use)."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
+
+    preview_rows = 100
+
+    def summary(self) -> str:
+        names = ", ".join(self.metadata_names()) or "no metadata fields"
+        return f"{self.sentences.num_rows:,} sentences; fields: {names}"
+
+    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+        rows = [(f.name, f.type, f.level) for f in self.fields.values()]
+        return ("name", "type", "level"), rows
 
     @cached_property
     def sentences(self) -> pa.Table:
@@ -143,7 +154,7 @@ class CorpusFields:
             kept = self.sentence_mask(condition)
             return ids[kept[sent_ids]]
         rows = {"occ_id": ids, "sent_id": sent_ids, "position": ids - self._first_occ[sent_ids]}
-        table = pa.table({**rows, **self._annotations(ids)})
+        table = pa.table({**rows, **self.annotations(ids)})
         connection = _connection()
         connection.register("occurrence_rows", table)
         connection.register("sentence_rows", self.sentences)
@@ -171,7 +182,7 @@ class CorpusFields:
         mask[np.asarray(found["sent_id"], dtype=np.int64)] = True
         return mask
 
-    def _annotations(self, ids: np.ndarray) -> dict[str, Any]:
+    def annotations(self, ids: np.ndarray) -> dict[str, Any]:
         """``token``, ``lemma`` and ``upos`` of the occurrences ``ids`` (ascending), read from
         the occurrence shards they lie in."""
         manifest, layout = self.reader.manifest, self.reader.layout

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.display import Preview
 from indexer.errors import QueryError
 from query.changes.groups import Groups, make_groups
 from query.changes.scores import GroupSums, jsd
@@ -61,8 +63,8 @@ class PairScores:
         }
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Preview):
     """``word``'s groups by ``field`` on ``layer``: per group its count and sense shares, the
     senses' labels, the scores of every pair of groups; ``ungrouped`` occurrences had no
     value (or fell outside the bins)."""
@@ -109,6 +111,30 @@ class Comparison:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with one row per group and sense (``GROUP_FIELDS``)."""
+        from query.results import frame
+
+        return frame(self.share_records(), GROUP_FIELDS)
+
+    def summary(self) -> str:
+        scores = "; ".join(
+            f"{p.source} -> {p.target} APD {p.apd:.4f} PRT {p.prt:.4f} JSD {p.jsd:.4f}"
+            for p in self.pairs[:3]
+        )
+        return (
+            f"{self.word} on layer {self.layer} by {self.field}: {len(self.groups)} groups, "
+            f"{len(self.senses)} senses; {scores}"
+        )
+
+    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+        head = ("group", "count", *(f"sense {i}: {label}" for i, label in enumerate(self.senses)))
+        rows = [
+            (group.group, group.count, *(f"{share:.1%}" for share in group.shares))
+            for group in self.groups
+        ]
+        return head, rows
 
 
 def compare(

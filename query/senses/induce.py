@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,7 +80,7 @@ def word_senses(
         cached = False
     else:
         cached = True
-    return _result(index, stored, examples, dedupe_examples, cached)
+    return replace(_result(index, stored, examples, dedupe_examples, cached), query=selection.label)
 
 
 def unit_vectors(index: SenseIndex, ids: np.ndarray, layer: int) -> np.ndarray:
@@ -278,7 +279,7 @@ def _ranked(
         ):
             ranked.append(
                 SenseExample(
-                    sense=sense, rank=rank, distance=float(distances[row]), **record.to_record()
+                    sense=sense, rank=rank, distance=float(distances[row]), **record.own_record()
                 )
             )
     return ranked
@@ -290,9 +291,7 @@ def _examples(
     if not dedupe_examples:
         return tuple(ranked[:n])
     shown, _ = dedupe(ranked, [example.distance for example in ranked], n)
-    return tuple(
-        SenseExample(**{**example.to_record(), "duplicates": copies}) for example, copies in shown
-    )
+    return tuple(replace(example, duplicates=copies) for example, copies in shown)
 
 
 def _nearest(rows: np.ndarray, distances: np.ndarray, n: int) -> np.ndarray:
