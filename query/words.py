@@ -52,26 +52,27 @@ def word_occurrences(lexicon: Lexicons, word: str) -> np.ndarray:
 
 def unknown_word(lexicon: Lexicons, word: str) -> str:
     """Why ``word`` finds nothing, and the options that would: the word in another case
-    (``--any-case``), the closest words, and a lemma of the same name or close to it
+    (``--any-case``) or the closest words, and a lemma of that name or close to it
     (``--lemma``) where the index has lemmas."""
     tokens = lexicon.tokens
     folded = word.casefold()
     variants = sorted(token for token in tokens if token.casefold() == folded)
     if variants:
         forms = ", ".join(repr(v) for v in variants)
-        return (
+        message = (
             f"{word!r} does not occur in this case; it occurs as {forms}: add --any-case "
             f"(or give --word {variants[0]})"
         )
-    suggestions = closest_words(word, tokens)
-    hint = (
-        "closest words in the corpus: " + ", ".join(suggestions)
-        if suggestions
-        else "no similar word either"
-    )
+    else:
+        suggestions = closest_words(word, tokens)
+        hint = (
+            "closest words in the corpus: " + ", ".join(suggestions)
+            if suggestions
+            else "no similar word either"
+        )
+        message = f"{word!r} does not occur in the corpus; {hint}"
     lemmas = lexicon.lemmas
-    if lemmas:
-        named = [word] if word in lemmas else closest_words(word, lemmas, n=2)
-        if named:
-            hint += "; every form of a lemma: " + " or ".join(f"--lemma {n}" for n in named)
-    return f"{word!r} does not occur in the corpus; {hint}"
+    named = [word] if word in lemmas else closest_words(word, lemmas, n=2)
+    if named:
+        message += "; every form of a lemma: " + " or ".join(f"--lemma {n}" for n in named)
+    return message
