@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
@@ -33,7 +32,7 @@ class PlainArgument(TyperArgument):
     def _rich_display_name(self) -> str:
         return self._typed()
 
-    def display_type_rich(self, ctx: click.Context) -> str | None:
+    def display_type_rich(self, ctx: Any) -> str | None:
         return None
 
 
@@ -41,7 +40,7 @@ class PlainOption(TyperOption):
     """An option whose value is shown as one value of its type (``<int>``, also when it can be
     repeated), or as its own metavar; a flag shows none."""
 
-    def display_type_rich(self, ctx: click.Context) -> str | None:
+    def display_type_rich(self, ctx: Any) -> str | None:
         if self.metavar is not None:
             return self.metavar
         shown = self.display_type(ctx)
@@ -50,7 +49,7 @@ class PlainOption(TyperOption):
         return shown
 
 
-def plain_help(command: click.Command) -> None:
+def plain_help(command: Any) -> None:
     """Show ``command``'s parameters (and those of its subcommands) as they are typed."""
     for param in command.params:
         if type(param) is TyperArgument:

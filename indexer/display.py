@@ -33,7 +33,7 @@ class Preview:
         """One line saying what the result holds."""
         raise NotImplementedError
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         """Column names and the first rows of the HTML view (none by default)."""
         return (), []
 

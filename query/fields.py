@@ -67,7 +67,7 @@ class CorpusFields(Preview):
         names = ", ".join(self.metadata_names()) or "no metadata fields"
         return f"{self.sentences.num_rows:,} sentences; fields: {names}"
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         rows = [(f.name, f.type, f.level) for f in self.fields.values()]
         return ("name", "type", "level"), rows
 

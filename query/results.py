@@ -108,7 +108,7 @@ class OccurrenceList(Preview):
     def summary(self) -> str:
         return f"{self.word}: {len(self.ids):,} occurrences, {len(self.items):,} listed"
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         return _kwic_preview(
             ("occurrence", "doc_id", "sent_id", "position"), self.columns, self.items
         )
@@ -205,7 +205,7 @@ class Neighbors(Preview):
             f"({self.k} nearest each)"
         )
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         head = ("query_occurrence", "rank", "distance", "occurrence", "doc_id", "position")
         return _kwic_preview(head, self.columns, self.hits)
 
@@ -268,14 +268,14 @@ class DistanceTable(Preview):
         layers = ", ".join(map(str, self.layers))
         return f"{len(self.items)} items, layer{'s' if len(self.layers) != 1 else ''} {layers}"
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         columns = ("a", "b", "a_label", "b_label", *(f"layer_{layer}" for layer in self.layers))
         return columns, [tuple(record.values()) for record in self.to_records()]
 
 
 def _kwic_preview(
     head: Sequence[str], columns: Sequence[str], items: Sequence[StoredToken]
-) -> tuple[Sequence[str], list[Sequence[Any]]]:
+) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
     """The HTML preview rows of stored tokens: ``head`` fields, extra columns, and KWIC."""
     rows = [
         (

@@ -136,7 +136,7 @@ class IndexInfo(Preview):
 
     preview_rows = 100
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         return ("summary",), [(line,) for line in self.lines()]
 
     def lines(self) -> list[str]:

@@ -128,7 +128,7 @@ class Comparison(Preview):
             f"{len(self.senses)} senses; {scores}"
         )
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         head = ("group", "count", *(f"sense {i}: {label}" for i, label in enumerate(self.senses)))
         rows = [
             (group.group, group.count, *(f"{share:.1%}" for share in group.shares))

@@ -95,7 +95,7 @@ class Changes(Preview):
             f"{self.target}: {len(self.words):,} of {self.eligible:,} words shown; top: {top}"
         )
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         rows = [
             (rank, w.word, w.score, w.count_from, w.count_to)
             for rank, w in enumerate(self.words, start=1)

@@ -92,7 +92,7 @@ class SenseTag(Preview):
         distances = ", ".join(f"{i}: {d:.4f}" for i, d in enumerate(self.distances))
         return f"{self.word!r} is sense {self.sense} (distance to each sense {distances})"
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         return ("sense", "distance"), [(i, d) for i, d in enumerate(self.distances)]
 
 
@@ -244,7 +244,7 @@ class Senses(Preview):
             f"occurrences: {senses}"
         )
 
-    def preview(self) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
         rows = [
             (
                 sense.sense,

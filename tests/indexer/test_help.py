@@ -6,8 +6,8 @@ import os
 import re
 import subprocess
 import sys
+from typing import Any
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -23,7 +23,7 @@ def command_paths(program: str) -> list[tuple[str, ...]]:
     """Every command and subcommand of a program, as the words typed after its name."""
     found: list[tuple[str, ...]] = [()]
 
-    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+    def walk(command: Any, path: tuple[str, ...]) -> None:
         for name, sub in getattr(command, "commands", {}).items():
             found.append((*path, name))
             walk(sub, (*path, name))

@@ -35,7 +35,7 @@ def fails(*args: str) -> str:
     return result.stderr
 
 
-def conllu_rows(text: str) -> list[tuple[str, str | None, str | None]]:
+def conllu_rows(text: str) -> list[tuple[str | None, ...]]:
     """(form, lemma, upos) of every word of a CoNLL-U text, in order (``_`` as None)."""
     rows = []
     for line in text.split("\n"):
@@ -160,7 +160,7 @@ def test_fields_add_metadata_columns_in_every_format(periods, period_index, plan
 
 
 def test_an_unknown_field_names_the_known_ones(periods):
-    with pytest.raises(QueryError, match="unknown field 'yeer'.*genre, period, year"):
+    with pytest.raises(QueryError, match=r"unknown field 'yeer'.*genre, period, year"):
         periods.occurrences("bank", fields="yeer")
 
 
@@ -218,7 +218,7 @@ def test_an_unknown_form_suggests_its_lemma(conllu, built):
     assert "every form of a lemma: --lemma bank" in message
     # a lemma given as --word: every one of its forms is another form
     index = SenseIndex.open(conllu)
-    with pytest.raises(QueryError, match="every form of a lemma: --lemma not$"):
+    with pytest.raises(QueryError, match=r"every form of a lemma: --lemma not$"):
         index.occurrences("not")
     # no lemma to offer where the index has none
     with pytest.raises(QueryError) as raised:
