@@ -34,15 +34,28 @@ def frame(records: list[dict[str, Any]], columns: Sequence[str]) -> Any:
     return pd.DataFrame.from_records(records, columns=list(columns))
 
 
-class StoredToken:
+class StoredToken(Preview):
     """What a stored occurrence, a hit and a sense example share: a keyword-in-context line,
     and a record of their fields followed by their ``extra`` columns (lemma, UPOS, metadata
     fields: :mod:`query.columns`)."""
 
+    occurrence: int
     token: str
+    doc_id: str
+    sent_id: int
     position: int
     sentence: str
     extra: Mapping[str, Any]
+
+    def summary(self) -> str:
+        return (
+            f"occurrence {self.occurrence} ({self.doc_id}, sentence {self.sent_id}, position "
+            f"{self.position}): {self.kwic().render()}"
+        )
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        record = self.to_record()
+        return tuple(record), [tuple(record.values())]
 
     def kwic(self, width: int = 40) -> KwicLine:
         return kwic_text(self.sentence, self.position, self.token, width)
@@ -58,7 +71,7 @@ class StoredToken:
         return {**self.own_record(), **self.extra}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Occurrence(StoredToken):
     """One stored token occurrence: its id, token, document, sentence, position and text."""
 
@@ -114,7 +127,7 @@ class OccurrenceList(Preview):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Hit(StoredToken):
     """One neighbour: the occurrence found, its rank (1 = nearest) and cosine distance.
 
@@ -133,6 +146,9 @@ class Hit(StoredToken):
     sentence: str
     duplicates: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def summary(self) -> str:
+        return f"rank {self.rank}, distance {self.distance:.4f}, {super().summary()}"
 
 
 @dataclass(frozen=True)

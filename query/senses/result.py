@@ -21,7 +21,7 @@ ASSIGNMENT_FIELDS = ("occurrence", "sense", "distance")
 EXAMPLE_FIELDS = ("sense", "rank", "distance", *OCCURRENCE_FIELDS, "duplicates")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SenseExample(StoredToken):
     """A typical occurrence of a sense: ``rank`` 1 is the nearest to its centre. With
     ``dedupe``, ``duplicates`` counts the other occurrences in identical sentences."""
@@ -39,8 +39,8 @@ class SenseExample(StoredToken):
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True)
-class Sense:
+@dataclass(frozen=True, repr=False)
+class Sense(Preview):
     """One sense of a word: its id, size, share of the occurrences, label (its most distinctive
     context words), spread (mean cosine distance to its centre) and typical occurrences."""
 
@@ -64,6 +64,16 @@ class Sense:
             "label": self.label_text,
             "spread": self.spread,
         }
+
+    def summary(self) -> str:
+        return (
+            f"sense {self.sense}: {self.size:,} occurrences ({self.share:.1%}), spread "
+            f"{self.spread:.3f}, label: {self.label_text}"
+        )
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        rows = [(e.rank, e.occurrence, e.distance, e.kwic().render()) for e in self.examples]
+        return ("rank", "occurrence", "distance", "context"), rows
 
 
 @dataclass(frozen=True, repr=False)

@@ -274,6 +274,12 @@ def test_results_print_short(periods):
     check_views(changes, "Changes", "bank")
     check_views(periods.info(), "occurrences", "layers 2", "model demo")
     check_views(periods.fields, "period")
+    hit = hits[0]
+    check_views(hit, "Hit", f"rank 1, distance {hit.distance:.4f}", f"occurrence {hit.occurrence}")
+    assert "[[bank]]" in repr(hit)
+    check_views(periods.occurrence(hit.occurrence), "Occurrence", hit.doc_id, "[[bank]]")
+    check_views(senses[1], "Sense", f"sense 1: {senses[1].size:,} occurrences", "label:")
+    check_views(senses[0].examples[0], "SenseExample", "[[bank]]")
 
 
 def test_compare_and_changes_are_methods(periods):
