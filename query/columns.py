@@ -61,7 +61,7 @@ def with_columns(
     """``items`` with their ``extra`` values of ``columns`` filled in from the index."""
     if not columns or not items:
         return tuple(items)
-    ids = np.asarray([item.occurrence for item in items], dtype=np.int64)  # type: ignore[attr-defined]
+    ids = np.asarray([item.occurrence for item in items], dtype=np.int64)
     values = column_values(index, ids, columns)
     return tuple(
         replace(item, extra={name: values[name][i] for name in columns})  # type: ignore[type-var]
@@ -78,7 +78,7 @@ def column_values(
     wanted = [name for name in columns if name in ANNOTATIONS]
     if wanted:
         unique, inverse = np.unique(ids, return_inverse=True)
-        found = index.fields.annotations(unique)
+        found = index.fields.annotations(unique, wanted)
         for name in wanted:
             column = found[name].to_pylist()
             out[name] = [column[i] for i in inverse.tolist()]
