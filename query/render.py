@@ -206,7 +206,6 @@ def assignments_data(result: Senses) -> dict[str, Any]:
     return {
         "word": result.word,
         "layer": result.layer,
-        "query": result.query,
         "senses": [{"sense": sense.sense, "label": sense.label_text} for sense in result],
         "assignments": result.assignment_records(),
     }
@@ -220,7 +219,7 @@ def render_assignments(result: Senses, fmt: str) -> str:
     if fmt == "csv":
         return _csv(ASSIGNMENT_FIELDS, records)
     lines = [
-        f"{title(result.query)} on layer {result.layer}: the sense of each of "
+        f"{title(result.word)} on layer {result.layer}: the sense of each of "
         f"{result.n_occurrences:,} occurrences"
     ]
     rows = [(str(r["occurrence"]), str(r["sense"]), f"{r['distance']:.4f}") for r in records]
@@ -239,7 +238,7 @@ def senses_table(result: Senses, *, tag: SenseTag | None = None, bold: bool = Fa
     )
     scores = ", ".join(f"{k}: {v:.3f}" for k, v in sorted(result.scores.items()))
     head = (
-        f"{title(result.query)} on layer {result.layer}: {len(result)} sense"
+        f"{title(result.word)} on layer {result.layer}: {len(result)} sense"
         f"{'s' if len(result) != 1 else ''} over {n:,} occurrences ({seen}"
         + (f"; silhouette by number of senses {scores}" if scores else "")
         + ("; kept result" if result.cached else "")

@@ -80,7 +80,9 @@ def word_senses(
         cached = False
     else:
         cached = True
-    return replace(_result(index, stored, examples, dedupe_examples, cached), query=selection.label)
+    found = _result(index, stored, examples, dedupe_examples, cached)
+    form = None if selection.any_case else selection.word
+    return replace(found, word=selection.label, form=form)
 
 
 def unit_vectors(index: SenseIndex, ids: np.ndarray, layer: int) -> np.ndarray:
@@ -233,7 +235,7 @@ def tag(
     index: SenseIndex, senses: Senses, context: str | Sequence[str], position: int | None
 ) -> SenseTag:
     """The sense of the word in a new sentence: its nearest sense centre."""
-    tokens, word, at = context_query(context, senses.word, position)
+    tokens, word, at = context_query(context, senses.form, position)
     vector = np.asarray(index.embedder.embed(tokens)[senses.layer, at], dtype=np.float32)
     norm = float(np.linalg.norm(vector))
     unit = vector / norm if norm > 0 else vector

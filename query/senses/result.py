@@ -119,9 +119,10 @@ class Senses(Preview):
     distance between two centres of each number tried (:mod:`query.senses.cluster`);
     ``clustered`` how many
     occurrences the final k-means saw (all, up to the documented bound); ``cached`` whether the
-    result was read from the index directory; ``query`` names the query as it was given
-    (:attr:`Selection.label`; ``word`` is the name the result is kept under); ``columns`` are
-    the extra columns of every example (:mod:`query.columns`).
+    result was read from the index directory. ``word`` names the query as it was given
+    (:attr:`Selection.label`: the word, or its lemma, part of speech and filter); ``form`` is
+    the exact form a context sentence is searched for when it marks none (None: it must mark
+    one); ``columns`` are the extra columns of every example (:mod:`query.columns`).
     """
 
     word: str
@@ -137,12 +138,8 @@ class Senses(Preview):
     clustered: int = 0
     cached: bool = False
     tagger: Tagger | None = field(default=None, repr=False)
-    query: str = ""
+    form: str | None = None
     columns: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.query:
-            object.__setattr__(self, "query", self.word)
 
     def __len__(self) -> int:
         return len(self.senses)
@@ -240,7 +237,6 @@ class Senses(Preview):
             "clustered": self.clustered,
             "scores": {str(k): v for k, v in self.scores.items()},
             "separations": {str(k): v for k, v in self.separations.items()},
-            "query": self.query,
         }
 
     def summary(self) -> str:
@@ -249,7 +245,7 @@ class Senses(Preview):
             for sense in self.senses
         )
         return (
-            f"{self.query} on layer {self.layer}: {len(self.senses)} "
+            f"{self.word} on layer {self.layer}: {len(self.senses)} "
             f"sense{'s' if len(self.senses) != 1 else ''} over {self.n_occurrences:,} "
             f"occurrences: {senses}"
         )

@@ -197,6 +197,12 @@ def test_headers_name_the_query_as_given(conllu, period_index):
     assert "where-" not in out
     out = ok("occurrences", "--word", "bank", "--where", condition, "--index", str(period_index))
     assert out.startswith(f"bank where {condition}: ")
+    senses = SenseIndex.open(period_index).senses("bank", where=condition, keep=False)
+    assert senses.word == f"bank where {condition}"
+    assert json.loads(ok("senses", "--word", "bank", "--where", condition, "--index",
+                         str(period_index), "--format", "json"))["word"] == senses.word  # fmt: skip
+    tag = senses.assign("We sat on the bank of the river .")  # the form is searched for
+    assert (tag.word, tag.position) == ("bank", 4)
     plain = ok("senses", "--word", "bank", "--index", str(period_index), "--examples", "1")
     assert plain.startswith("'bank' on layer 2: ")
 
@@ -244,7 +250,7 @@ def test_assignments_from_the_command_line_equal_the_api(period_index, periods):
     )
     assert [a["occurrence"] for a in data["assignments"]] == want["occurrence"].tolist()
     assert [a["sense"] for a in data["assignments"]] == want["sense"].tolist()
-    assert len(data["senses"]) == 2 and data["query"] == "bank"
+    assert len(data["senses"]) == 2 and data["word"] == "bank"
 
 
 # -- reprs -----------------------------------------------------------------------------------
