@@ -35,7 +35,7 @@ from query.results import (
 from query.rows import CorpusRows
 from query.search import Candidates, as_float32, search_exact
 from query.selection import Selection
-from query.words import word_occurrences
+from query.words import no_occurrence, word_occurrences
 
 if TYPE_CHECKING:
     from query.changes.compare import Comparison
@@ -111,6 +111,12 @@ class SenseIndex:
     def occurrence_ids(self, word: str) -> np.ndarray:
         """Ascending occurrence ids of ``word`` (an unknown word names the closest ones)."""
         return word_occurrences(self.reader.lexicon, word)
+
+    def nothing_found(self, selection: Selection) -> QueryError:
+        """The error of a selection with no occurrence, naming the closest lemmas when its
+        lemma is unknown."""
+        label, lemma = selection.label, selection.lemma
+        return QueryError(no_occurrence(self.reader.lexicon, label, lemma))
 
     @cached_property
     def fields(self) -> CorpusFields:
@@ -425,7 +431,7 @@ class SenseIndex:
         def make() -> Candidates:
             ids = self.select(selection)
             if len(ids) == 0:
-                raise QueryError(f"no occurrence of {selection.label}")
+                raise self.nothing_found(selection)
             vectors = self.reader.vectors(layer)
             block = Candidates.of(ids, vectors.take(ids))
             vectors.release()  # the file pages read stay cached by the system, not counted here
@@ -493,7 +499,7 @@ class SenseIndex:
         if chosen is not None:
             ids = self.select(chosen)
             if len(ids) == 0:
-                raise QueryError(f"no occurrence of {chosen.label}")
+                raise self.nothing_found(chosen)
         elif word is None:
             raise QueryError("give a word (with a context sentence or not) or an occurrence")
         else:

@@ -76,3 +76,15 @@ def unknown_word(lexicon: Lexicons, word: str) -> str:
     if named:
         message += "; every form of a lemma: " + " or ".join(f"--lemma {n}" for n in named)
     return message
+
+
+def no_occurrence(lexicon: Lexicons, label: str, lemma: str | None) -> str:
+    """Why a selection (named ``label``) finds nothing; an unknown ``lemma`` names the closest
+    lemmas of the index."""
+    message = f"no occurrence of {label}"
+    lemmas = lexicon.lemmas
+    if lemma is not None and lemmas and lemma not in lemmas:
+        closest = closest_words(lemma, lemmas)
+        known = ", ".join(closest) if closest else "none similar"
+        message += f"; the lemma {lemma!r} is not in the index (closest lemmas: {known})"
+    return message

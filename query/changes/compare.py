@@ -150,7 +150,7 @@ def compare(
     index.reader.check_layer(layer)
     ids = index.select(selection)
     if len(ids) == 0:
-        raise QueryError(f"no occurrence of {selection.label}")
+        raise index.nothing_found(selection)
     groups = make_groups(by, index.fields.values(by, ids), bins)
     present = np.bincount(groups.codes[groups.codes >= 0], minlength=len(groups.labels))
     kept = [g for g in range(len(groups.labels)) if present[g] > 0]

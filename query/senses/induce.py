@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from indexer.errors import QueryError
 from indexer.store.columns import numeric_column
 from indexer.store.senses import SenseFiles, SenseMeta, index_source, read_sense_files
 from indexer.store.senses import write_sense_files as store_sense_files
@@ -63,7 +62,7 @@ def word_senses(
     reader.check_layer(layer)
     ids = index.select(selection)
     if len(ids) == 0:
-        raise QueryError(f"no occurrence of {selection.label}")
+        raise index.nothing_found(selection)
     word = selection.key
     source = index_source(reader.manifest)
     stored = None

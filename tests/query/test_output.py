@@ -226,6 +226,11 @@ def test_an_unknown_form_suggests_its_lemma(conllu, built):
     index = SenseIndex.open(conllu)
     with pytest.raises(QueryError, match=r"every form of a lemma: --lemma not$"):
         index.occurrences("not")
+    with pytest.raises(QueryError) as raised:
+        index.neighbors(lemma="banks")
+    assert str(raised.value) == (
+        "no occurrence of lemma=banks; the lemma 'banks' is not in the index (closest lemmas: bank)"
+    )
     # no lemma to offer where the index has none
     with pytest.raises(QueryError) as raised:
         SenseIndex.open(built.path).occurrences("bankz")
