@@ -217,6 +217,8 @@ def senses(
     from query.render import render_assignments, render_senses
 
     _check_format(fmt)
+    if assignments and context is not None:
+        raise QueryError("--assignments writes the corpus's occurrences; tag --context without it")
     n = _parse_senses(n_senses)
     if plot is not None:
         from query.plots import picture_format

@@ -256,6 +256,11 @@ def test_assignments_from_the_command_line_equal_the_api(period_index, periods):
     assert [a["occurrence"] for a in data["assignments"]] == want["occurrence"].tolist()
     assert [a["sense"] for a in data["assignments"]] == want["sense"].tolist()
     assert len(data["senses"]) == 2 and data["word"] == "bank"
+    message = fails("senses", "--word", "bank", "--index", index, "--assignments", "--context",
+                    "the [[bank]] .")  # fmt: skip
+    assert message == (
+        "error: --assignments writes the corpus's occurrences; tag --context without it\n"
+    )
 
 
 # -- reprs -----------------------------------------------------------------------------------
