@@ -10,16 +10,23 @@ from typing import Any
 #: Rows a notebook's HTML view shows at most.
 PREVIEW_ROWS = 10
 #: Characters a value takes at most in a view.
-CELL_CHARS = 80
+CELL_CHARS = 120
+#: Characters of a result's summary in its ``repr`` at most.
+REPR_CHARS = 200
 
 
 def shorten(text: str, chars: int = CELL_CHARS) -> str:
-    """``text`` cut to ``chars`` characters, ending with ``…`` when cut.
+    """``text`` cut to at most ``chars`` characters at a space, ending with ``…`` when cut.
 
-    >>> shorten("the bank of the river", 12)
-    'the bank of…'
+    >>> shorten("the bank of the river", 12), shorten("the bank", 12)
+    ('the bank …', 'the bank')
     """
-    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+    if len(text) <= chars:
+        return text
+    cut = text[: chars - 2]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return f"{cut} …"
 
 
 class Preview:
@@ -38,7 +45,7 @@ class Preview:
         return (), []
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {shorten(self.summary(), 2 * CELL_CHARS)}>"
+        return f"<{type(self).__name__}: {shorten(self.summary(), REPR_CHARS)}>"
 
     def _repr_html_(self) -> str:
         columns, rows = self.preview()

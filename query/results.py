@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from indexer.display import Preview, shorten
+from indexer.display import Preview
 from query.kwic import KwicLine, kwic_text
 
 OCCURRENCE_FIELDS = ("occurrence", "token", "doc_id", "sent_id", "position", "sentence")
@@ -297,7 +297,7 @@ def _kwic_preview(
         (
             *(getattr(item, name) for name in head),
             *(item.extra.get(name) for name in columns),
-            shorten(item.kwic().render(), 120),
+            item.kwic().render(),
         )
         for item in items
     ]

@@ -266,7 +266,7 @@ def test_assignments_from_the_command_line_equal_the_api(period_index, periods):
 # -- reprs -----------------------------------------------------------------------------------
 
 
-def check_views(result: Any, *facts: str, limit: int = 200) -> None:
+def check_views(result: Any, *facts: str, limit: int = 240) -> None:
     text = repr(result)
     assert len(text) <= limit and text == str(result)
     for fact in facts:
