@@ -69,8 +69,8 @@ def kwic_text(text: str, position: int, token: str, width: int = 40) -> KwicLine
     """KWIC of a stored sentence text (tokens joined by single spaces).
 
     Where the text does not split back into the tokens (a token held a space), the token is
-    found among the text's words, nearest to its position, and the words around it are cut as
-    tokens; a token not found there is shown with the whole text left of it.
+    found among the text's words, first at or after its position, and the words around it are
+    cut as tokens; a token not found there is shown with the whole text left of it.
 
     >>> kwic_text("the bank of the river", 1, "bank").render()
     'the [[bank]] of the river'
@@ -86,5 +86,6 @@ def kwic_text(text: str, position: int, token: str, width: int = 40) -> KwicLine
     starts = [i for i in range(len(words) - len(parts) + 1) if words[i : i + len(parts)] == parts]
     if not starts:
         return KwicLine(text, token, "")
-    at = min(starts, key=lambda start: abs(start - position))
+    # the words before it are at least as many as the tokens before it
+    at = next((start for start in starts if start >= position), starts[-1])
     return kwic([*words[:at], token, *words[at + len(parts) :]], at, width)

@@ -16,7 +16,7 @@ from indexer.builder.pipeline import build
 from indexer.errors import QueryError
 from query import SenseIndex
 from query.cli import app
-from query.kwic import ELLIPSIS, kwic
+from query.kwic import ELLIPSIS, KwicLine, kwic
 from query.results import HIT_FIELDS, OCCURRENCE_FIELDS
 from tests.query.changes.test_where import CONLLU, documents
 
@@ -181,6 +181,21 @@ def test_kwic_cuts_at_token_boundaries(width):
     assert line.left.startswith(ELLIPSIS) == (len(left) < at)
     assert line.right.endswith(ELLIPSIS) == (len(right) < len(tokens) - at - 1)
     assert len(" ".join(left)) <= width or len(left) == 1
+
+
+def test_kwic_of_a_stored_token_that_holds_a_space(built, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    tokens = ["we", "left", "New York", "for", "the", "bank", "by", "the", "river", "."]
+    corpus.write_text(json.dumps({"tokens": tokens}) + "\n")
+    build(corpus, model=str(built.model), out=tmp_path / "index")
+    index = SenseIndex.open(tmp_path / "index")
+    found = index.occurrences("bank")[0]
+    assert (found.position, found.sentence) == (5, " ".join(tokens))
+    # cut between the text's words (the text cannot tell where "New York" begins)
+    assert found.kwic(width=12) == KwicLine(f"{ELLIPSIS} York for the", "bank", "by the river …")
+    assert index.occurrences("New York")[0].kwic().render() == (
+        "we left [[New York]] for the bank by the river ."
+    )
 
 
 # -- headers ---------------------------------------------------------------------------------
