@@ -15,9 +15,15 @@ from indexer.builder.indexing import fields_stage, index_stage, lexicon_stage, m
 from indexer.builder.memory import release_free_memory
 from indexer.builder.plan import decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
-from indexer.builder.runner import BuildEncoder, StreamPlan, finished_corpus, stream_corpus
+from indexer.builder.runner import (
+    BuildEncoder,
+    StreamPlan,
+    finished_corpus,
+    no_sentences,
+    stream_corpus,
+)
 from indexer.corpus import CorpusReader, fingerprint, open_corpus
-from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
+from indexer.errors import ConfigError, ModelNotFoundError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, now, write_manifest
@@ -267,7 +273,7 @@ def _stream(
     committer.close()
     stats = reader.stats
     if stats.sentences == 0:
-        raise CorpusError(f"no sentence to index; input counts: {stats}", path=corpus.path)
+        raise no_sentences(stats, corpus.path)
     manifest.corpora[-1] = finished_corpus(corpus, stats, counts)
     elapsed = time.perf_counter() - started
     manifest.timings["encode_s"] = round(manifest.timings.get("encode_s", 0.0) + elapsed, 3)

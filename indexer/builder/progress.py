@@ -10,7 +10,7 @@ from typing import Any, Protocol, TextIO
 from tqdm import tqdm
 
 from indexer.builder.config import BuildReport
-from indexer.sizes import clock_text, format_size
+from indexer.sizes import clock_text, counted, format_size
 from indexer.store.summary import input_line
 
 
@@ -169,12 +169,13 @@ def format_summary(report: BuildReport) -> str:
         )
         head = (
             f"built {report.out} in {clock_text(report.seconds)}{resumed}: "
-            f"{report.encoded_tokens:,} tokens encoded, {report.tokens_per_second:,.0f} tokens/s"
+            f"{counted(report.encoded_tokens, 'token')} encoded, "
+            f"{report.tokens_per_second:,.0f} tokens/s"
         )
     lines = [
         head,
-        f"corpus: {report.sentences:,} sentences, {report.tokens:,} tokens, "
-        f"{report.documents:,} documents, {report.types:,} token types",
+        f"corpus: {counted(report.sentences, 'sentence')}, {counted(report.tokens, 'token')}, "
+        f"{counted(report.documents, 'document')}, {counted(report.types, 'token type')}",
     ]
     lines.append(input_line(report.skipped))
     for layer, entry in report.indexes.items():
@@ -182,7 +183,12 @@ def format_summary(report: BuildReport) -> str:
             f"layer {layer}: {entry['factory']}, recall@{entry['recall_k']} {entry['recall']:.3f}"
         )
     lines.append(
-        f"wrote {format_size(report.bytes_written)} in {report.shards} shards "
-        f"({report.dim}-dim {report.dtype} vectors, layers {','.join(map(str, report.layers))})"
+        f"wrote {format_size(report.bytes_written)} in {counted(report.shards, 'shard')} "
+        f"({report.dim}-dim {report.dtype} vectors, {_layers_text(report.layers)})"
     )
     return "\n".join(lines)
+
+
+def _layers_text(layers: tuple[int, ...]) -> str:
+    """``layer 2`` or ``layers 0,2``."""
+    return ("layer " if len(layers) == 1 else "layers ") + ",".join(map(str, layers))

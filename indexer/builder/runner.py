@@ -7,6 +7,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,9 +18,11 @@ from indexer.builder.plan import plan_shards
 from indexer.builder.progress import Progress
 from indexer.corpus import ReadStats, Sentence
 from indexer.errors import CorpusError, ModelFormatError
+from indexer.sizes import counted
 from indexer.store.manifest import Manifest
 from indexer.store.records import CorpusRecord
 from indexer.store.shards import ShardMeta
+from indexer.store.summary import input_line
 from indexer.vectors import encoded_dtype
 
 logger = logging.getLogger(__name__)
@@ -108,6 +111,18 @@ def finished_corpus(corpus: CorpusRecord, stats: ReadStats, counts: StreamCounts
         tokens=stats.tokens,
         documents=counts.documents,
         reader_stats=dataclasses.asdict(stats),
+    )
+
+
+def no_sentences(stats: ReadStats, path: str | Path) -> CorpusError:
+    """The error of a corpus that gave no sentence to index, saying what its input held."""
+    if stats.bytes_read == 0:
+        return CorpusError("the corpus is empty; give a file with one sentence per line", path=path)
+    skipped = input_line(dataclasses.asdict(stats)).removeprefix("input: ")
+    return CorpusError(
+        f"no sentence to index in {counted(stats.bytes_read, 'byte')} read "
+        f"({skipped}); check --format and the corpus",
+        path=path,
     )
 
 

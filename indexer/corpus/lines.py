@@ -57,10 +57,11 @@ def read_lines(source: Source, errors: str, stats: ReadStats) -> Iterator[Line]:
         except UnicodeDecodeError as err:
             if errors == "strict":
                 raise CorpusError(
-                    f"invalid UTF-8 at byte {err.start + 1} of the line "
-                    "(read with errors 'replace' or 'skip' to go on)",
+                    f"invalid UTF-8 at byte {err.start + 1} of the line (read it with errors "
+                    "replace or skip to go on)",
                     path=source.name,
                     line=number,
+                    setting="errors",
                 ) from err
             text, bad = raw.decode("utf-8", "replace"), errors == "skip"
             if errors == "replace":
