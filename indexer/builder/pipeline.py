@@ -11,9 +11,15 @@ from typing import Any
 
 from indexer.builder.committer import ShardCommitter
 from indexer.builder.config import BuildConfig, BuildReport
-from indexer.builder.indexing import fields_stage, index_stage, lexicon_stage, metadata_record
+from indexer.builder.indexing import (
+    fields_stage,
+    index_stage,
+    lexicon_stage,
+    metadata_record,
+    pending_steps,
+)
 from indexer.builder.memory import release_free_memory
-from indexer.builder.plan import decide_start, resolve_layers
+from indexer.builder.plan import appending_config, decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
 from indexer.builder.runner import (
     BuildEncoder,
@@ -154,7 +160,9 @@ def run_build(
     started = time.perf_counter()
     layout = IndexLayout(Path(config.out))
     if not config.overwrite:
-        read_existing(layout)  # refuse a foreign directory before the model is loaded
+        before = read_existing(layout)  # refuse a foreign directory before the model is loaded
+        if config.append and before is not None:
+            config = appending_config(config, before)
     metadata = metadata_record(config.metadata)
     progress = progress or make_progress(config.progress, config.progress_interval)
     with open_corpus(corpus, config.reader_config()) as reader:
@@ -208,6 +216,7 @@ def run_build(
                     encoded = _stream(reader, encoder, layout, manifest, config, progress)
                 del encoder  # the stages below need no model: free it and its token cache
                 release_free_memory()
+                progress.stage("index", pending_steps(manifest))
                 fields_stage(layout, manifest, progress)
                 lexicon_stage(layout, manifest, progress)
                 index_stage(layout, manifest, config.index_config(), progress)

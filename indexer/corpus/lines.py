@@ -41,6 +41,7 @@ def read_lines(source: Source, errors: str, stats: ReadStats) -> Iterator[Line]:
             ) from err
         if not raw:
             return
+        stats.text_bytes += len(raw)
         number += 1
         if raw.endswith(b"\n"):
             raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]

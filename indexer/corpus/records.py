@@ -80,7 +80,8 @@ class ReadStats:
     ``sentences`` and ``tokens`` count what was handed out (each window of a split sentence is a
     sentence); ``skipped_encoding``, ``skipped_long``, ``split_long`` and ``empty`` count input
     sentences; ``replaced_encoding`` counts lines whose invalid UTF-8 became U+FFFD;
-    ``bytes_read`` counts bytes of the input file as stored (compressed where it is).
+    ``bytes_read`` counts bytes of the input file as stored (compressed where it is), read
+    ahead of the lines given; ``text_bytes`` the bytes of the lines given (uncompressed).
     """
 
     sentences: int = 0
@@ -92,3 +93,4 @@ class ReadStats:
     truncated_tokens: int = 0
     replaced_encoding: int = 0
     bytes_read: int = 0
+    text_bytes: int = 0
