@@ -52,8 +52,12 @@ def test_log_progress_counts_a_resumed_builds_tokens_as_done_but_not_in_the_rate
     progress.start(done=3000, total=4000, exact=False)
     clock.now += 10
     progress.advance(500, total=4000, exact=False)
-    assert stream.getvalue().rstrip().endswith(
-        "indexer optimize: encoded 3,500 of about 4,000 tokens (87.5%), 50 tokens/s, ETA 10.0 s"
+    assert (
+        stream.getvalue()
+        .rstrip()
+        .endswith(
+            "indexer optimize: encoded 3,500 of about 4,000 tokens (87.5%), 50 tokens/s, ETA 10.0 s"
+        )
     )
 
 
