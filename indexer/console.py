@@ -17,7 +17,8 @@ INTERRUPTED = 130
 
 class ReportingGroup(TyperGroup):
     """The root command group of ``indexer`` and ``query``: the one place where a project error
-    becomes one ``error: ...`` line on stderr and exit status 1, with no traceback."""
+    becomes one ``error: ...`` line on stderr and exit status 1, with no traceback, and Ctrl-C
+    one ``interrupted`` line (with what to do next, where a command raised it with a message)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -25,8 +26,8 @@ class ReportingGroup(TyperGroup):
         except ElmoIndexError as err:
             typer.echo(f"error: {err.naming(option_named(self, ctx, err.setting))}", err=True)
             raise typer.Exit(code=1) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+        except KeyboardInterrupt as err:
+            typer.echo(f"interrupted; {err}" if str(err) else "interrupted", err=True)
             raise typer.Exit(code=INTERRUPTED) from None
 
 

@@ -421,7 +421,7 @@ def serve(
         model=model,
         device=device,
     )
-    run(settings)
+    run(settings, report=lambda line: typer.echo(line, err=True))
 
 
 @app.command()
