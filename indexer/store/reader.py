@@ -133,7 +133,9 @@ class IndexReader:
         model_layers = self.manifest.model.get("num_layers")
         if isinstance(model_layers, int) and not 0 <= layer < model_layers:
             also = (
-                "" if self.manifest.layers == tuple(range(model_layers)) else f"; this index {has}"
+                ""
+                if self.manifest.layers == tuple(range(model_layers))
+                else f"; this index has {has}"
             )
             raise QueryError(
                 f"layer {layer} does not exist: the model has layers 0 to {model_layers - 1}"
