@@ -30,7 +30,7 @@ def test_a_check_made_in_the_library_names_the_option(built):
         "error: --limit must be at least 1, got -1"
     )
     # The library's own words stay its parameters' names.
-    with pytest.raises(QueryError, match="^n must be at least 1, got 0$"):
+    with pytest.raises(QueryError, match=r"^n must be at least 1, got 0$"):
         SenseIndex.open(built.path).senses("bank", n=0)
 
 
