@@ -53,16 +53,20 @@ class StagePeaks:
         while not self._done.wait(0.02):
             self.anon = max(self.anon, _status("RssAnon"))
 
-    def start(self, total_bytes: int | None, position: int) -> None:
+    def start(self, done: int, total: int | None, exact: bool) -> None:
         pass
 
-    def advance(self, tokens: int, position: int) -> None:
+    def advance(self, tokens: int, total: int | None, exact: bool) -> None:
+        pass
+
+    def stage(self, name: str, steps: int) -> None:
+        self._next("lexicon")
+
+    def step(self, message: str) -> None:
         pass
 
     def note(self, message: str) -> None:
-        if message.startswith("building the lexicon"):
-            self._next("lexicon")
-        elif message.startswith("layer") and (": building " in message or ": writing " in message):
+        if message.startswith("layer") and (": building " in message or ": writing " in message):
             self._next("index " + message.split(":")[0])
 
     def _next(self, stage: str) -> None:

@@ -138,7 +138,8 @@ class BuildReport:
 
     Counts cover the whole corpus; ``seconds``, ``encoded_tokens`` and ``tokens_per_second``
     cover this run only (a resumed run encodes what was left). ``skipped`` holds the reader's
-    counts of dropped, split, emptied and repaired input (see ``ReadStats``).
+    counts of dropped, split, emptied and repaired input (see ``ReadStats``). ``appended``: this
+    run added the corpus to a finished index as a new segment.
     """
 
     out: Path
@@ -158,3 +159,4 @@ class BuildReport:
     bytes_written: int
     resumed_from_shard: int = 0
     already_complete: bool = False
+    appended: bool = False

@@ -223,7 +223,7 @@ def run_build(
             finally:
                 progress.close()
             complete_run(layout, manifest, started, encoded)
-    return make_report(layout, manifest, started, encoded, resumed_from)
+    return make_report(layout, manifest, started, encoded, resumed_from, appended=start == "append")
 
 
 def complete_run(layout: IndexLayout, manifest: Manifest, started: float, encoded: int) -> None:
@@ -298,6 +298,7 @@ def make_report(
     resumed_from: int,
     *,
     done: bool = False,
+    appended: bool = False,
 ) -> BuildReport:
     """The :class:`BuildReport` of a manifest (through its summary) and of this run."""
     seconds = time.perf_counter() - started
@@ -320,4 +321,5 @@ def make_report(
         bytes_written=info.bytes_on_disk,
         resumed_from_shard=resumed_from,
         already_complete=done,
+        appended=appended,
     )

@@ -237,6 +237,12 @@ def format_summary(report: BuildReport) -> str:
     """The lines printed at the end of a build."""
     if report.already_complete:
         head = f"{report.out} is already complete; nothing to do (use --overwrite to rebuild)"
+    elif report.appended:
+        head = (
+            f"appended the corpus to {report.out} in {clock_text(report.seconds)}: "
+            f"{counted(report.encoded_tokens, 'token')} encoded, "
+            f"{report.tokens_per_second:,.0f} tokens/s"
+        )
     else:
         resumed = (
             f", resumed after shard {report.resumed_from_shard - 1}"

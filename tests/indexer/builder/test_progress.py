@@ -181,6 +181,11 @@ def test_summary():
     ]
     resumed = format_summary(report(resumed_from_shard=3)).splitlines()[0]
     assert resumed.startswith("built elmo-index in 0:02:05, resumed after shard 2:")
+    appended = format_summary(report(appended=True, resumed_from_shard=3)).splitlines()[0]
+    assert (
+        appended
+        == "appended the corpus to elmo-index in 0:02:05: 25,000 tokens encoded, 200 tokens/s"
+    )
     done = format_summary(report(already_complete=True, skipped={})).splitlines()
     assert done[0] == "elmo-index is already complete; nothing to do (use --overwrite to rebuild)"
     assert done[2] == "input: nothing skipped"

@@ -99,6 +99,7 @@ def test_an_append_takes_the_model_layers_and_dtype_from_the_index(tmp_path):
     assert after["settings"] == before["settings"]
     assert after["settings"]["layers"] == [2] and after["settings"]["dtype"] == "float32"
     assert after["model"]["name"] == "demo" and len(after["corpora"]) == 2
+    assert appended.stdout.startswith(f"appended the corpus to {out} in ")
     assert "(128-dim float32 vectors, layer 2)" in appended.stdout
     refused = runner.invoke(app, ["build", str(more), "--append", "--out", out, "--dtype", "int8"])
     assert refused.exit_code == 1
