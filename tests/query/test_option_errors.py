@@ -74,3 +74,23 @@ def test_a_bare_string_in_where_says_to_quote_it(period_index: Path, condition, 
         "occurrences", "--word", "bank", "--where", condition, "--index", str(period_index)
     )
     assert line.startswith(f"error: --where {condition!r}: ") and message in line
+
+
+def test_the_options_of_changes_and_serve_are_named_as_typed(period_index: Path):
+    index = str(period_index)
+    groups = ("--by", "period", "--from", "1990s", "--to", "2010s", "--index", index)
+    assert cli_error("changes", *groups, "--min-count", "0") == (
+        "error: --min-count must be at least 1, got 0"
+    )
+    assert cli_error("changes", *groups, "--score", "cosine") == (
+        "error: --score must be one of apd, prt, jsd; got 'cosine'"
+    )
+    assert cli_error("serve", "--index", index, "--workers", "0") == (
+        "error: --workers must be from 1 to 64, got 0"
+    )
+    assert cli_error("serve", "--index", index, "--connection-seconds", "-1") == (
+        "error: --connection-seconds must be at least 0, got -1.0"
+    )
+    assert cli_error("serve", "--index", index, "--batch-window-ms", "-5") == (
+        "error: --batch-window-ms must be at least 0, got -5.0"
+    )
