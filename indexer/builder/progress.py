@@ -170,6 +170,7 @@ class BarProgress:
     def __init__(self, stream: TextIO, label: str = "indexer build"):
         self._stream, self._label = stream, label
         self.bar: Any = None
+        self._exact = False
 
     def start(self, done: int, total: int | None, exact: bool) -> None:
         self._open("encode", total, done, "tokens")
@@ -179,7 +180,7 @@ class BarProgress:
         bar = self.bar
         if bar is None:
             return
-        if total != bar.total:
+        if total != bar.total or exact != self._exact:
             bar.total = total
             self._describe(exact)
         bar.update(tokens)
@@ -216,8 +217,9 @@ class BarProgress:
         )
 
     def _describe(self, exact: bool) -> None:
+        self._exact = exact
         if self.bar is not None and self.bar.total:
-            self.bar.set_postfix_str("" if exact else "total estimated from the bytes read")
+            self.bar.set_postfix_str("" if exact else "total estimated", refresh=False)
 
 
 def make_progress(

@@ -110,8 +110,9 @@ def test_the_bar_counts_tokens_encoded_against_the_total_then_the_steps():
     assert (bar.bar.n, bar.bar.total) == (100, 4000)
     bar.advance(400, total=3600, exact=False)
     assert (bar.bar.n, bar.bar.total) == (500, 3600)
+    assert bar.bar.postfix == "total estimated"
     bar.advance(3100, total=3600, exact=True)
-    assert (bar.bar.n, bar.bar.total) == (3600, 3600)
+    assert (bar.bar.n, bar.bar.total, bar.bar.postfix) == (3600, 3600, "")
     bar.note("a line beside the bar")
     assert bar.bar is not None  # a note keeps the bar
     bar.stage("index", 3)
