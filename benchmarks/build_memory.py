@@ -43,7 +43,7 @@ class StagePeaks:
     bars = False
 
     def __init__(self) -> None:
-        self.stage = "load model + stream"
+        self.current = "load model + stream"
         self.peaks: dict[str, float] = {}
         self.anon = 0
         self._done = threading.Event()
@@ -70,12 +70,12 @@ class StagePeaks:
             self._next("index " + message.split(":")[0])
 
     def _next(self, stage: str) -> None:
-        self.peaks[self.stage] = round(_status("VmHWM") / MIB, 1)
+        self.peaks[self.current] = round(_status("VmHWM") / MIB, 1)
         _reset_peak()
-        self.stage = stage
+        self.current = stage
 
     def close(self) -> None:
-        self.peaks[self.stage] = round(_status("VmHWM") / MIB, 1)
+        self.peaks[self.current] = round(_status("VmHWM") / MIB, 1)
         self._done.set()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,7 @@ def test_append_refuses_other_settings_and_unfinished_builds(tmp_path, parts):
 def test_an_append_takes_every_setting_it_is_not_given_from_the_index(tmp_path, parts):
     first, second, _, _ = parts
     out = tmp_path / "idx"
-    chosen = dict(
+    chosen: dict[str, Any] = dict(
         model="demo", layers=(0, 2), dtype="float32", errors="replace", max_sentence_tokens=9
     )
     run_build(first, BuildConfig(out=out, shard_rows=300, **chosen), load_encoder=loader())
