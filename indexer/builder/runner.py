@@ -242,7 +242,8 @@ def stream_corpus(
             skipped, done = skipped + 1, done + len(sentence.tokens)
         if skipped < plan.skip_sentences:
             raise CorpusError(
-                f"the corpus has {skipped} sentences, fewer than the {plan.skip_sentences} "
+                f"the corpus has {counted(skipped, 'sentence')}, fewer than the "
+                f"{plan.skip_sentences:,} "
                 "already committed; it changed since the build started (use --overwrite)"
             )
     read = ReadCount(reader, done)
