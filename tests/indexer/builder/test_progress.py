@@ -190,3 +190,27 @@ def test_summary():
     done = format_summary(report(already_complete=True, skipped={})).splitlines()
     assert done[0] == "elmo-index is already complete; nothing to do (use --overwrite to rebuild)"
     assert done[2] == "input: nothing skipped"
+
+
+class WatchedBar(BarProgress):
+    """The terminal bar, with its count and total noted after each advance."""
+
+    def __init__(self, stream: io.StringIO) -> None:
+        super().__init__(stream)
+        self.seen: list[tuple[int, int | None]] = []
+
+    def advance(self, tokens: int, total: int | None, exact: bool) -> None:
+        super().advance(tokens, total, exact)
+        self.seen.append((self.bar.n, self.bar.total))
+
+
+def test_the_bar_of_a_real_build_stands_at_the_tokens_encoded(tmp_path):
+    sentences = make_sentences(2000, seed=7)
+    corpus = write_corpus(tmp_path / "corpus.txt", sentences)
+    bar = WatchedBar(Tty())
+    config = BuildConfig(out=tmp_path / "idx", shard_rows=1500, layers=(0,))
+    run_build(corpus, config, load_encoder=loader(), progress=bar)
+    counts = [n for n, _ in bar.seen]
+    assert counts == list(itertools.accumulate(len(s) for s in sentences))
+    assert all(total is not None and n <= total for n, total in bar.seen)
+    assert bar.seen[-1] == (sum(map(len, sentences)),) * 2

@@ -6,13 +6,17 @@ from __future__ import annotations
 import re
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from indexer.errors import QueryError
+from query.serve.listen import bind, urls
 from tests.query.serve.conftest import START_SECONDS
 
 SERVE = [sys.executable, "-m", "query.cli", "serve"]
@@ -77,3 +81,27 @@ def test_a_missing_index_is_refused_before_anything_listens(tmp_path: Path):
     assert done.returncode == 1 and time.monotonic() - started < START_SECONDS
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"error: {tmp_path / 'nowhere'}") and "serving" not in done.stderr
+
+
+def test_the_addresses_to_open():
+    assert urls("127.0.0.1", 8765) == ["http://127.0.0.1:8765/"]
+    assert urls("::1", 80) == ["http://[::1]:80/"]
+    assert urls("0.0.0.0", 8000) == [
+        f"http://{socket.gethostname()}:8000/",
+        "http://127.0.0.1:8000/",
+    ]
+
+
+def test_a_port_in_use_names_the_option_setting():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(QueryError, match=rf"^127\.0\.0\.1:{port} is in use") as raised:
+            bind("127.0.0.1", port)
+    assert raised.value.setting == "port"
+    free = bind("127.0.0.1", 0)
+    try:
+        assert free.getsockname()[1] > 0
+    finally:
+        free.close()
