@@ -140,8 +140,9 @@ def no_sentences(stats: ReadStats, path: str | Path) -> CorpusError:
     skipped = input_line(dataclasses.asdict(stats)).removeprefix("input: ")
     return CorpusError(
         f"no sentence to index in {counted(stats.bytes_read, 'byte')} read "
-        f"({skipped}); check --format and the corpus",
+        f"({skipped}); check format and the corpus",
         path=path,
+        setting="format",
     )
 
 
