@@ -169,7 +169,7 @@ def occurrences(
 def senses(
     word: Annotated[str | None, typer.Option(help="The word whose senses to find.")] = None,
     layer: Annotated[int, typer.Option(help="Layer to cluster on.")] = options.LAYER,
-    n_senses: Annotated[
+    n: Annotated[
         str, typer.Option("--senses", help="auto (found by silhouette) or a number.")
     ] = "auto",
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
@@ -197,7 +197,7 @@ def senses(
     from query.render import render_senses
 
     _check_format(fmt)
-    n = _parse_senses(n_senses)
+    wanted = _parse_senses(n)
     if plot is not None:
         from query.plots import picture_format
 
@@ -206,7 +206,7 @@ def senses(
     result = opened.senses(
         word,
         layer=layer,
-        n=n,
+        n=wanted,
         examples=examples,
         dedupe=dedupe,
         refresh=refresh,
@@ -421,7 +421,7 @@ def serve(
         model=model,
         device=device,
     )
-    run(settings)
+    run(settings, report=lambda line: typer.echo(line, err=True))
 
 
 @app.command()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.errors import QueryError, check_choice
+from indexer.errors import QueryError, at_least, check_choice
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.reader import IndexReader
@@ -401,7 +401,11 @@ class SenseIndex:
         if occurrence is not None:
             found = self.occurrence(occurrence)
             if word is not None and word != found.token:
-                raise QueryError(f"occurrence {occurrence} is {found.token!r}, not {word!r}")
+                raise QueryError(
+                    f"occurrence {occurrence} is {found.token!r}, not {word!r}; leave out word "
+                    "to search from it",
+                    setting="word",
+                )
             point = QueryPoint(found.token, found.occurrence, found.sentence, found.position)
             return [point], self.vectors([found.occurrence], layer)
         if context is not None:
@@ -482,6 +486,5 @@ class SenseIndex:
 
 
 def _positive(name: str, value: int) -> int:
-    if value < 1:
-        raise QueryError(f"{name} must be at least 1, got {value}")
+    at_least(name, value, error=QueryError)
     return value

@@ -103,8 +103,8 @@ def test_dedupe_on_neighbors_adds_the_count(index_dir):
     ("args", "message"),
     [
         (("--senses", "many"), "--senses must be auto or a number, got 'many'"),
-        (("--senses", "0"), "n must be at least 1, got 0"),
-        (("--examples", "0"), "examples must be at least 1, got 0"),
+        (("--senses", "0"), "--senses must be at least 1, got 0"),
+        (("--examples", "0"), "--examples must be at least 1, got 0"),
         (("--format", "xml"), "--format"),
         (("--plot", "map.gif"), "map.gif"),
     ],
