@@ -205,12 +205,17 @@ def new_figure(
 def fit(fig: Figure, *, grow: bool) -> Figure:
     """``fig`` laid out; with ``grow``, enlarged (up to :data:`MAX_SIZE`) until every text and
     mark lies inside it, with a small margin. A size the caller chose is kept as it is."""
-    fig.canvas.draw()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(fig)
+    canvas.draw()
     if not grow:
         return fig
     limit = np.asarray(MAX_SIZE, dtype=np.float64) / DPI
     for _ in range(4):
-        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        box = fig.get_tightbbox(canvas.get_renderer())
         width, height = fig.get_size_inches()
         over = np.array(
             [
@@ -226,7 +231,7 @@ def fit(fig: Figure, *, grow: bool) -> Figure:
         if np.allclose(wanted, [width, height]):
             break
         fig.set_size_inches(*wanted)
-        fig.canvas.draw()
+        canvas.draw()
     return fig
 
 

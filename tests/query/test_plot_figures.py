@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -48,7 +49,9 @@ def drawn_texts(fig: Figure) -> list[Text]:
 
 
 def assert_texts_inside(fig: Figure) -> None:
-    renderer = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    renderer = canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
     texts = drawn_texts(fig)
     assert texts
