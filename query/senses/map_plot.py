@@ -27,12 +27,25 @@ SENTENCE_CHARS = 70
 
 @dataclass(frozen=True)
 class MapMark:
-    """A sentence placed on a map: where its word lands, the sense it is tagged with, its text."""
+    """A sentence placed on a map: where its word lands, the sense it is tagged with, its text,
+    and its cosine distance to that sense's centre in the full space (None: not given)."""
 
     x: float
     y: float
     sense: int
     sentence: str
+    distance: float | None = None
+
+    @property
+    def legend(self) -> str:
+        """The mark's text in a legend.
+
+        >>> MapMark(0.1, 0.2, 1, "We sat on the [[bank]] .", 0.2535).legend
+        'your sentence, sense 1 (0.25 from its centre): We sat on the [[bank]] .'
+        """
+        far = "" if self.distance is None else f" ({self.distance:.2f} from its centre)"
+        sentence = shorten_label(self.sentence, SENTENCE_CHARS)
+        return f"your sentence, sense {self.sense}{far}: {sentence}"
 
 
 def sense_map_figure(
@@ -90,8 +103,7 @@ def sense_map_figure(
         ax.scatter([context.x], [context.y], s=360, marker="*", color=colour,
                    edgecolors="black", linewidths=1.2, zorder=4, gid="context")  # fmt: skip
         extra.append(Line2D([], [], ls="", marker="*", ms=15 / scale, color=colour, mec="black"))
-        sentence = shorten_label(context.sentence, SENTENCE_CHARS)
-        extra_text.append(f"your sentence, sense {context.sense}: {sentence}")
+        extra_text.append(context.legend)
     key = fig.legend(
         [*handles, *extra],
         [*legend, *extra_text],

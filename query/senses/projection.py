@@ -111,7 +111,7 @@ def context_mark(
     norm = float(np.linalg.norm(vector))
     x, y = plane.project((vector / norm if norm > 0 else vector)[None, :])[0].tolist()
     marked = [*tokens[:at], f"[[{tokens[at]}]]", *tokens[at + 1 :]]
-    return MapMark(x, y, tag.sense, " ".join(marked))
+    return MapMark(x, y, tag.sense, " ".join(marked), tag.distances[tag.sense])
 
 
 def draw_sense_map(

@@ -89,9 +89,8 @@ def test_context_is_tagged_and_the_map_drawn(index_dir, tmp_path):
     assert all(sense["label"].split(", ")[0] in text for sense in data["senses"])
     assert all(f"centre-{sense['sense']}" in groups for sense in data["senses"])
     assert "context" in groups
-    assert (
-        f"your sentence, sense {tag['sense']}: The [[bat]] flew out of the cave at dusk ." in text
-    )
+    far = f"{tag['distances'][tag['sense']]:.2f} from its centre"
+    assert f"your sentence, sense {tag['sense']} ({far}): The [[bat]] flew out of the cave" in text
 
 
 def test_a_stored_sentence_given_as_context_lands_on_its_own_point(index_dir):
@@ -106,6 +105,7 @@ def test_a_stored_sentence_given_as_context_lands_on_its_own_point(index_dir):
     mark = context_mark(index, senses, drawn.plane, " ".join(tokens))
     assert (mark.x, mark.y) == pytest.approx(drawn.points[0].tolist(), abs=2e-3)
     assert mark.sense == senses.labels[0] and mark.sentence == " ".join(tokens)
+    assert mark.distance == pytest.approx(senses.distances[0], abs=2e-3)
     assert context_mark(index, senses, drawn.plane, senses.assign(" ".join(tokens))) == mark
 
 
