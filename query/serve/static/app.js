@@ -290,6 +290,18 @@ function senseMap(map) {
   const points = map.points.map((p) => svg("circle", { class: "point", cx: sx(p.x).toFixed(1),
     cy: sy(p.y).toFixed(1), r: 4.5, fill: senseColour(p.sense), "data-sense": p.sense,
     "data-occurrence": p.occurrence }));
+  // Each sense's centre: the mean of its points, a cross in its colour on a dark one, over them.
+  const centres = map.senses.map((s) => {
+    const mine = map.points.filter((p) => p.sense === s.sense);
+    if (!mine.length) return null;
+    const [cx, cy] = [sx(mine.reduce((t, p) => t + p.x, 0) / mine.length),
+      sy(mine.reduce((t, p) => t + p.y, 0) / mine.length)];
+    const arm = 8;
+    const d = `M${cx - arm},${cy - arm}L${cx + arm},${cy + arm}M${cx - arm},${cy + arm}L${cx + arm},${cy - arm}`;
+    return svg("g", { class: "centre", "data-sense": s.sense, "data-x": cx.toFixed(1), "data-y": cy.toFixed(1) },
+      svg("title", {}, `centre of sense ${s.sense}`), svg("path", { class: "centre-edge", d }),
+      svg("path", { class: "centre-mark", d, stroke: senseColour(s.sense) }));
+  });
   const ticks = (axis, [lo, hi], place) => {
     const { values, decimals } = roundTicks(lo, hi);
     return values.map((v) => {
@@ -315,10 +327,11 @@ function senseMap(map) {
     svg("text", { class: "axis", x: (frame.left + frame.right) / 2, y: height - 8, "text-anchor": "middle" }, map.axes[0]),
     svg("text", { class: "axis", x: 14, y: (frame.top + frame.bottom) / 2, "text-anchor": "middle",
       transform: `rotate(-90 14 ${(frame.top + frame.bottom) / 2})` }, map.axes[1]),
-    points);
+    points, centres);
   return el("figure", { id: "sense-map", class: "sense-map" }, picture,
     el("figcaption", {}, `${drawn} occurrences on the two directions of largest variance of their `,
-      "unit vectors (the ticks: coordinates along each). Hover over a point to read it; click it to search from it."),
+      "unit vectors (the ticks: coordinates along each); a cross marks each sense's centre. ",
+      "Hover over a point to read it; click it to search from it."),
     el("ul", { class: "legend" }, map.senses.map((s) => el("li", {},
       el("span", { class: "swatch", style: `background:${senseColour(s.sense)}` }),
       `${s.sense}: ${s.label} (${count(s.size)})`))));

@@ -401,3 +401,16 @@ def test_the_senses_show_distinct_examples_and_the_map_its_scale(
         assert where == sorted(where, reverse=axis == "y")  # y grows upwards
     caption = page.find_element(By.CSS_SELECTOR, "#sense-map figcaption").text
     assert "the ticks: coordinates along each" in caption
+
+    # each sense's centre: the mean of its points (the scale is linear: the mean of the circles)
+    centres = page.find_elements(By.CSS_SELECTOR, "#sense-map g.centre")
+    drawn_senses = sorted({p["sense"] for p in drawn["points"]})
+    assert [int(c.get_attribute("data-sense") or -1) for c in centres] == drawn_senses
+    for centre in centres:
+        sense = centre.get_attribute("data-sense")
+        circles = page.find_elements(By.CSS_SELECTOR, f'#sense-map circle[data-sense="{sense}"]')
+        for axis in ("x", "y"):
+            mean = np.mean([float(c.get_attribute(f"c{axis}") or "nan") for c in circles])
+            assert float(centre.get_attribute(f"data-{axis}") or "nan") == pytest.approx(
+                mean, abs=0.1
+            )
