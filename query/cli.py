@@ -218,7 +218,7 @@ def senses(
     tag = result.assign(context) if context is not None else None
     typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
     if plot is not None:
-        typer.echo(f"wrote {opened.plot_senses(result, plot)}", err=True)
+        typer.echo(f"wrote {opened.plot_senses(result, plot, context=tag)}", err=True)
 
 
 def _parse_senses(value: str) -> int | None:
@@ -261,7 +261,7 @@ def compare(
     result = compare_groups(opened, selection, by, bins=parse_bins(bins), layer=layer)
     typer.echo(render_comparison(result, fmt))
     if plot is not None:
-        from query.plots import plot_shares
+        from query.changes.plot import plot_shares
 
         typer.echo(f"wrote {plot_shares(result, plot)}", err=True)
 

@@ -39,7 +39,7 @@ from query.words import word_occurrences
 if TYPE_CHECKING:
     from query.fields import CorpusFields
     from query.senses.cluster import SenseSettings
-    from query.senses.result import Senses
+    from query.senses.result import Senses, SenseTag
 
 logger = logging.getLogger(__name__)
 
@@ -279,11 +279,17 @@ class SenseIndex:
         *,
         max_points: int = options.PLOT_POINTS,
         size: tuple[int, int] | None = None,
+        context: str | Sequence[str] | SenseTag | None = None,
     ) -> Path:
-        """Draw the 2-D map of the word's occurrences coloured by sense (PNG or SVG by suffix)."""
+        """Draw the 2-D map of the word's occurrences coloured by sense, with each sense's
+        centre (PNG or SVG by suffix). ``context``, a sentence (``[[word]]`` marks the word
+        where it repeats) or what :meth:`Senses.assign` made of one, is placed on it as a star
+        in the colour of its sense."""
         from query.senses.projection import draw_sense_map
 
-        return draw_sense_map(self, senses, Path(path), max_points=max_points, size=size)
+        return draw_sense_map(
+            self, senses, Path(path), max_points=max_points, size=size, context=context
+        )
 
     def distances(
         self, items: Sequence[Item], layers: Sequence[int] = options.DISTANCE_LAYERS
