@@ -43,7 +43,7 @@ class StagePeaks:
     bars = False
 
     def __init__(self) -> None:
-        self.stage = "load model + stream"
+        self.current = "load model + stream"
         self.peaks: dict[str, float] = {}
         self.anon = 0
         self._done = threading.Event()
@@ -53,25 +53,29 @@ class StagePeaks:
         while not self._done.wait(0.02):
             self.anon = max(self.anon, _status("RssAnon"))
 
-    def start(self, total_bytes: int | None, position: int) -> None:
+    def start(self, done: int, total: int | None, exact: bool) -> None:
         pass
 
-    def advance(self, tokens: int, position: int) -> None:
+    def advance(self, tokens: int, total: int | None, exact: bool) -> None:
+        pass
+
+    def stage(self, name: str, steps: int) -> None:
+        self._next("lexicon")
+
+    def step(self, message: str) -> None:
         pass
 
     def note(self, message: str) -> None:
-        if message.startswith("building the lexicon"):
-            self._next("lexicon")
-        elif message.startswith("layer") and (": building " in message or ": writing " in message):
+        if message.startswith("layer") and (": building " in message or ": writing " in message):
             self._next("index " + message.split(":")[0])
 
     def _next(self, stage: str) -> None:
-        self.peaks[self.stage] = round(_status("VmHWM") / MIB, 1)
+        self.peaks[self.current] = round(_status("VmHWM") / MIB, 1)
         _reset_peak()
-        self.stage = stage
+        self.current = stage
 
     def close(self) -> None:
-        self.peaks[self.stage] = round(_status("VmHWM") / MIB, 1)
+        self.peaks[self.current] = round(_status("VmHWM") / MIB, 1)
         self._done.set()
 
 

@@ -72,7 +72,7 @@ def run_build(args: list[str]) -> dict[str, float]:
     def watch_stderr() -> None:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if "building the lexicon" in line:
+            if "indexer build: index 1/" in line:  # the first step after the stream
                 stage[0] = "index"
             sys.stderr.write(line)
 

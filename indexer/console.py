@@ -62,8 +62,9 @@ def plain_help(command: Any) -> None:
 
 class ReportingGroup(TyperGroup):
     """The root command group of ``indexer`` and ``query``: the one place where a project error
-    becomes one ``error: ...`` line on stderr and exit status 1, with no traceback. Its help
-    (and every command's) is plain text, brackets and all, naming what the user types."""
+    becomes one ``error: ...`` line on stderr and exit status 1, with no traceback, and Ctrl-C
+    one ``interrupted`` line (with what to do next, where a command raised it with a message).
+    Its help (and every command's) is plain text, brackets and all, naming what to type."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,11 +74,29 @@ class ReportingGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ElmoIndexError as err:
-            typer.echo(f"error: {err}", err=True)
+            typer.echo(f"error: {err.naming(option_named(self, ctx, err.setting))}", err=True)
             raise typer.Exit(code=1) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+        except KeyboardInterrupt as err:
+            typer.echo(f"interrupted; {err}" if str(err) else "interrupted", err=True)
             raise typer.Exit(code=INTERRUPTED) from None
+
+
+def option_named(group: Any, ctx: Any, setting: str | None) -> str | None:
+    """The option of the command that ran whose parameter is named ``setting`` (a command's
+    parameters are named as the library parameters they are passed to), as declared: its
+    first long form (``--dtype``), else its short one (``-n``)."""
+    name = ctx.invoked_subcommand
+    command = group.get_command(ctx, name) if name and setting else None
+    commands = [command] if command is not None else []
+    while commands:
+        current = commands.pop()
+        commands.extend(getattr(current, "commands", {}).values())
+        for param in getattr(current, "params", ()):
+            flags = [opt for opt in param.opts if opt.startswith("-")]
+            if param.name == setting and flags:
+                longs = [opt for opt in flags if opt.startswith("--")]
+                return (longs or flags)[0]
+    return None
 
 
 def make_app(help: str, **settings: Any) -> typer.Typer:

@@ -1,5 +1,5 @@
-"""Human-readable sizes ("4G", "512M") parsed in one place, and sizes and durations written
-for people."""
+"""Human-readable sizes ("4G", "512M") parsed in one place, and sizes, durations and counts
+written for people."""
 
 from __future__ import annotations
 
@@ -70,3 +70,12 @@ def clock_text(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
     return str(timedelta(seconds=round(seconds)))
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1 (``plural``, default ``noun`` + "s").
+
+    >>> counted(1, "shard"), counted(12345, "token"), counted(2, "index", "indexes")
+    ('1 shard', '12,345 tokens', '2 indexes')
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

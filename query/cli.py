@@ -180,7 +180,7 @@ def occurrences(
 def senses(
     word: Annotated[str | None, typer.Option(help="The word whose senses to find.")] = None,
     layer: Annotated[int, typer.Option(help="Layer to cluster on.")] = options.LAYER,
-    n_senses: Annotated[
+    n: Annotated[
         str, typer.Option("--senses", help="auto (found by silhouette) or a number.")
     ] = "auto",
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
@@ -219,7 +219,7 @@ def senses(
     _check_format(fmt)
     if assignments and context is not None:
         raise QueryError("--assignments writes the corpus's occurrences; tag --context without it")
-    n = _parse_senses(n_senses)
+    wanted = _parse_senses(n)
     if plot is not None:
         from query.plots import picture_format
 
@@ -228,7 +228,7 @@ def senses(
     result = opened.senses(
         word,
         layer=layer,
-        n=n,
+        n=wanted,
         examples=examples,
         dedupe=dedupe,
         refresh=refresh,
@@ -238,13 +238,13 @@ def senses(
         where=where,
         fields=fields,
     )
+    tag = result.assign(context) if context is not None else None
     if assignments:
         typer.echo(render_assignments(result, fmt))
     else:
-        tag = result.assign(context) if context is not None else None
         typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
     if plot is not None:
-        typer.echo(f"wrote {opened.plot_senses(result, plot)}", err=True)
+        typer.echo(f"wrote {opened.plot_senses(result, plot, context=tag)}", err=True)
 
 
 def _parse_senses(value: str) -> int | None:
@@ -284,7 +284,7 @@ def compare(
     )
     typer.echo(render_comparison(result, fmt))
     if plot is not None:
-        from query.plots import plot_shares
+        from query.changes.plot import plot_shares
 
         typer.echo(f"wrote {plot_shares(result, plot)}", err=True)
 
@@ -446,7 +446,7 @@ def serve(
         model=model,
         device=device,
     )
-    run(settings)
+    run(settings, report=lambda line: typer.echo(line, err=True))
 
 
 @app.command()

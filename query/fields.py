@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -302,10 +302,11 @@ def _run(
     """Run one SELECT; a condition that fails is one QueryError line naming what is wrong."""
     import duckdb
 
+    hint = quoting_hint(condition, fields.fields)
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as err:
-        raise QueryError(f"--where {condition!r}: {_first_line(err)}") from err
+        raise QueryError(f"--where {condition!r}: {_first_line(err)}{hint}") from err
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise QueryError(f"--where {condition!r}: give one condition, not SQL statements")
     try:
@@ -316,13 +317,47 @@ def _run(
         if match:
             known = ", ".join(sorted(fields.fields))
             raise QueryError(
-                f"--where {condition!r}: unknown field {match.group(1)!r}; fields: {known}"
+                f"--where {condition!r}: unknown field {match.group(1)!r}{hint}; fields: {known}"
             ) from err
-        raise QueryError(f"--where {condition!r}: {message}") from err
+        raise QueryError(f"--where {condition!r}: {message}{hint}") from err
     except duckdb.Error as err:
-        raise QueryError(f"--where {condition!r}: {_first_line(err)}") from err
+        raise QueryError(f"--where {condition!r}: {_first_line(err)}{hint}") from err
     finally:
         connection.close()
+
+
+#: A comparison whose right side is a bare word: ``genre = news``, ``period = 1990s``.
+_BARE_VALUE = re.compile(
+    r"(?P<field>[A-Za-z_]\w*)\s*(?P<op>==|=|!=|<>|<=|>=|<|>)\s*(?P<value>[\w.:-]+)"
+)
+_NOT_STRINGS = {"null", "true", "false"}
+
+
+def quoting_hint(condition: str, fields: Iterable[str]) -> str:
+    """A hint for the first bare word compared with a field that is neither a number nor a field
+    name (strings are quoted in SQL), or "".
+
+    >>> quoting_hint("period = 1990s", ["period"])
+    " (string values are quoted: period = '1990s')"
+    >>> quoting_hint("year >= 1990 AND genre = 'news'", ["year", "genre"])
+    ''
+    """
+    names = {name.lower() for name in fields}
+    for match in _BARE_VALUE.finditer(condition):
+        value = match.group("value")
+        if value.lower() in names or value.lower() in _NOT_STRINGS or _is_number(value):
+            continue
+        quoted = f"{match.group('field')} {match.group('op')} '{value}'"
+        return f" (string values are quoted: {quoted})"
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_line(err: Exception) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.errors import QueryError, check_choice
+from indexer.errors import QueryError, at_least, check_choice
 from indexer.sizes import parse_size
 from indexer.store.layout import DEFAULT_INDEX_DIR
 from indexer.store.reader import IndexReader
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from query.changes.vocabulary import Changes
     from query.fields import CorpusFields
     from query.senses.cluster import SenseSettings
-    from query.senses.result import Senses
+    from query.senses.result import Senses, SenseTag
 
 logger = logging.getLogger(__name__)
 
@@ -367,11 +367,17 @@ class SenseIndex:
         *,
         max_points: int = options.PLOT_POINTS,
         size: tuple[int, int] | None = None,
+        context: str | Sequence[str] | SenseTag | None = None,
     ) -> Path:
-        """Draw the 2-D map of the word's occurrences coloured by sense (PNG or SVG by suffix)."""
+        """Draw the 2-D map of the word's occurrences coloured by sense, with each sense's
+        centre (PNG or SVG by suffix). ``context``, a sentence (``[[word]]`` marks the word
+        where it repeats) or what :meth:`Senses.assign` made of one, is placed on it as a star
+        in the colour of its sense."""
         from query.senses.projection import draw_sense_map
 
-        return draw_sense_map(self, senses, Path(path), max_points=max_points, size=size)
+        return draw_sense_map(
+            self, senses, Path(path), max_points=max_points, size=size, context=context
+        )
 
     def distances(
         self, items: Sequence[Item], layers: Sequence[int] = options.DISTANCE_LAYERS
@@ -489,7 +495,11 @@ class SenseIndex:
         if occurrence is not None:
             found = self.occurrence(occurrence)
             if word is not None and word != found.token:
-                raise QueryError(f"occurrence {occurrence} is {found.token!r}, not {word!r}")
+                raise QueryError(
+                    f"occurrence {occurrence} is {found.token!r}, not {word!r}; leave out word "
+                    "to search from it",
+                    setting="word",
+                )
             point = QueryPoint(found.token, found.occurrence, found.sentence, found.position)
             return [point], self.vectors([found.occurrence], layer)
         if context is not None:
@@ -570,6 +580,5 @@ class SenseIndex:
 
 
 def _positive(name: str, value: int) -> int:
-    if value < 1:
-        raise QueryError(f"{name} must be at least 1, got {value}")
+    at_least(name, value, error=QueryError)
     return value

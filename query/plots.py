@@ -1,11 +1,10 @@
-"""Pictures of query results, drawn with matplotlib's non-interactive Agg backend."""
+"""Pictures of query results, drawn with matplotlib's Agg canvas: the shared machinery (formats,
+labels, colours, figures sized so that no text is clipped) and the distance heatmaps."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -21,24 +20,23 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.image import AxesImage
 
-    from query.changes.compare import Comparison
-
 logger = logging.getLogger(__name__)
 
 #: Picture formats by file suffix.
 FORMATS = {".png": "png", ".svg": "svg"}
 #: Pixels per inch of every figure: a size in pixels is the size of the PNG written.
 DPI = 100
-#: Size in pixels of a sense map when none is given.
-MAP_SIZE = (1000, 800)
-#: Points of a sense map drawn at most; a seeded sample beyond.
-MAX_POINTS = 20_000
+#: The largest picture drawn by default, in pixels: a figure grows up to it to fit its texts.
+MAX_SIZE = (4000, 3000)
 #: Characters of an item's label shown on a heatmap's axis, about.
 LABEL_CHARS = 40
 #: A heatmap writes its values in the cells up to this many items.
 MAX_CELL_VALUES = 12
+#: A distance at most this far from 0 counts as 0 (float rounding of identical vectors).
+ZERO = 1e-5
 _PANEL_COLUMNS = 3
 _LABEL_PX = 260  # room for a label of LABEL_CHARS characters beside or under a heatmap
+_MARGIN_IN = 0.08  # inches kept free around the texts when a figure grows to fit them
 
 
 def picture_format(path: str | Path) -> str:
@@ -76,168 +74,73 @@ def shorten_label(label: str, width: int = LABEL_CHARS) -> str:
     return " ".join(part for part in (line.left, line.keyword, line.right) if part)
 
 
+def context_free_layers(table: DistanceTable) -> tuple[int, ...]:
+    """The layers of ``table`` that ignore context: every two items of the same word are 0
+    apart there (the character layer 0 of ELMo). None where no word occurs twice."""
+    words = [item.word for item in table.items]
+    upper = np.triu_indices(len(words), 1)
+    pairs = [(i, j) for i, j in zip(*upper, strict=True) if words[i] == words[j]]
+    if not pairs:
+        return ()
+    rows, cols = np.asarray(pairs).T
+    return tuple(
+        layer
+        for layer in table.layers
+        if float(np.max(np.abs(table.matrix(layer)[rows, cols]))) <= ZERO
+    )
+
+
+def distances_figure(table: DistanceTable, *, size: tuple[int, int] | None = None) -> Figure:
+    """``table`` drawn: one heatmap per layer titled ``layer L``, rows and columns labelled by
+    the items, one colour scale for all ("cosine distance"), the values in the cells up to
+    :data:`MAX_CELL_VALUES` items. A context-free layer (:func:`context_free_layers`) is left
+    out, which a note under the panels says, unless it is the only one. ``size`` is in pixels;
+    by default it grows with the layers and items, and so that every text fits."""
+    n = len(table.items)
+    if n == 0 or not table.layers:
+        raise QueryError("nothing to draw: the distance table has no items or no layers")
+    free = context_free_layers(table)
+    layers = [layer for layer in table.layers if layer not in free] or list(table.layers)
+    left_out = [layer for layer in table.layers if layer not in layers]
+    cols = min(len(layers), _PANEL_COLUMNS)
+    rows = math.ceil(len(layers) / cols)
+    shape, cell = _grid_size(n, cols, rows, size)
+    labels = [shorten_label(item.label) for item in table.items]
+    fig = new_figure(shape, "compressed")
+    from matplotlib.colors import Normalize
+
+    grid = fig.subplots(rows, cols, squeeze=False, sharey=True)
+    panels = list(grid.flat[: len(layers)])
+    for spare in grid.flat[len(layers) :]:
+        spare.set_visible(False)
+    top = max(float(np.max(table.matrix(layer))) for layer in layers)
+    norm = Normalize(vmin=0.0, vmax=top if top > 0 else 1.0)
+    images = [
+        _heatmap(ax, layer, table.matrix(layer), norm, labels, cell)
+        for ax, layer in zip(panels, layers, strict=True)
+    ]
+    fig.colorbar(images[0], ax=panels, label="cosine distance", shrink=0.8)
+    if left_out:
+        names = ", ".join(map(str, left_out))
+        note = fig.supxlabel(
+            f"layer {names} left out: it ignores context (the same word is 0 apart in every "
+            "sentence)",
+            fontsize="small",
+            color="0.35",
+        )
+        note.set_gid("note")
+    return fit(fig, grow=size is None)
+
+
 def plot_distances(
     table: DistanceTable, path: str | Path, *, size: tuple[int, int] | None = None
 ) -> Path:
-    """Draw ``table`` to ``path`` (.png or .svg): one heatmap per layer titled ``layer L``,
-    rows and columns labelled by the items, one colour scale for all ("cosine distance"), the
-    values in the cells up to :data:`MAX_CELL_VALUES` items. ``size`` is in pixels; by default
-    it grows with the layers and items. Returns the path written."""
+    """Draw ``table`` (:func:`distances_figure`) to ``path`` (.png or .svg); the path written."""
     fmt = picture_format(path)
-    n, layers = len(table.items), table.layers
-    if n == 0 or not layers:
-        raise QueryError("nothing to draw: the distance table has no items or no layers")
-    cols = min(len(layers), _PANEL_COLUMNS)
-    rows = math.ceil(len(layers) / cols)
-    size, cell = _grid_size(n, cols, rows, size)
-    labels = [shorten_label(item.label) for item in table.items]
-    with _drawing(path, fmt, size, "compressed") as fig:
-        from matplotlib.colors import Normalize
-
-        grid = fig.subplots(rows, cols, squeeze=False, sharey=True)
-        panels = list(grid.flat[: len(layers)])
-        for spare in grid.flat[len(layers) :]:
-            spare.set_visible(False)
-        top = max(float(np.max(table.matrix(layer))) for layer in layers)
-        norm = Normalize(vmin=0.0, vmax=top if top > 0 else 1.0)
-        images = [
-            _heatmap(ax, layer, table.matrix(layer), norm, labels, cell)
-            for ax, layer in zip(panels, layers, strict=True)
-        ]
-        fig.colorbar(images[0], ax=panels, label="cosine distance", shrink=0.8)
-    return Path(path).resolve()
+    return save(distances_figure(table, size=size), path, fmt)
 
 
-def plot_sense_map(
-    path: str | Path,
-    points: np.ndarray,
-    senses: np.ndarray,
-    legend: Sequence[str],
-    *,
-    title: str,
-    axes: tuple[str, str] = ("PC 1", "PC 2"),
-    max_points: int = MAX_POINTS,
-    seed: int = 0,
-    total: int | None = None,
-    size: tuple[int, int] | None = None,
-) -> Path:
-    """Draw occurrences at ``points`` (n, 2), coloured by ``senses`` (n ints, ``legend[i]`` the
-    text of sense ``i``), to ``path`` (.png or .svg), axes labelled ``axes``. Beyond
-    ``max_points`` a seeded random sample of that many is drawn; a line under ``title`` says
-    how many were, of ``total`` (the occurrences a caller sampled ``points`` from; by default
-    ``len(points)``). ``size`` is in pixels (:data:`MAP_SIZE`). Returns the path written.
-
-    In an SVG, the points of sense ``i`` lie in ``<g id="sense-i">``, the legend in
-    ``<g id="legend">``, its text for sense ``i`` in ``<g id="legend-i">``, the line under the
-    title in ``<g id="note">``."""
-    fmt = picture_format(path)
-    points, senses = _check_map(points, senses, legend)
-    points, senses, note = _sample(points, senses, max_points, seed, total)
-    alpha, marker = _alpha(len(points)), _marker_size(len(points))
-    with _drawing(path, fmt, size or MAP_SIZE) as fig:
-        ax = fig.add_subplot()
-        handles = []
-        for i, colour in enumerate(_colours(len(legend))):
-            mine = points[senses == i]
-            dots = ax.scatter(
-                mine[:, 0], mine[:, 1], s=marker, color=colour, alpha=alpha, linewidths=0
-            )
-            dots.set_gid(f"sense-{i}")
-            handles.append(dots)
-        key = fig.legend(
-            handles,
-            list(legend),
-            loc="outside lower center",
-            ncols=1 if len(legend) <= 4 else 2 + (len(legend) - 1) // 24,
-            markerscale=max(1.0, math.sqrt(30 / marker)),
-        )
-        key.set_gid("legend")
-        for i, (text, handle) in enumerate(zip(key.get_texts(), key.legend_handles, strict=True)):
-            text.set_gid(f"legend-{i}")
-            text.set_parse_math(False)
-            if handle is not None:
-                handle.set_alpha(1.0)
-        fig.suptitle(title, parse_math=False)
-        ax.set_title(note, fontsize="small", color="0.35", gid="note")
-        ax.set_xlabel(axes[0], parse_math=False)
-        ax.set_ylabel(axes[1], parse_math=False)
-    return Path(path).resolve()
-
-
-def _sample(
-    points: np.ndarray, senses: np.ndarray, max_points: int, seed: int, total: int | None
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """At most ``max_points`` of the points (a seeded sample, in their order), and the line
-    saying how many of ``total`` occurrences are drawn.
-
-    >>> _sample(np.zeros((100, 2)), np.zeros(100, int), 40, 0, None)[2]
-    '40 of 100 occurrences drawn (seeded sample)'
-    """
-    n = len(points)
-    total = n if total is None else total
-    if max_points < 1:
-        raise QueryError(f"max_points must be at least 1, got {max_points}")
-    if total < n:
-        raise QueryError(f"total must be at least the {n:,} points given, got {total:,}")
-    if n > max_points:
-        chosen = np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))
-        points, senses = points[chosen], senses[chosen]
-    if len(points) < total:
-        return points, senses, f"{len(points):,} of {total:,} occurrences drawn (seeded sample)"
-    return points, senses, f"all {total:,} occurrence{'' if total == 1 else 's'} drawn"
-
-
-def _alpha(n: int) -> float:
-    """Opacity of ``n`` points: 0.8 up to a few hundred, falling to 0.15 from about 20,000.
-
-    >>> [round(_alpha(n), 2) for n in (100, 300, 1_000, 5_000, 20_000, 10**6)]
-    [0.8, 0.8, 0.49, 0.26, 0.15, 0.15]
-    """
-    return float(np.clip(0.8 * (300 / max(n, 1)) ** 0.4, 0.15, 0.8))
-
-
-def _marker_size(n: int) -> float:
-    """Marker area (points²) of ``n`` points: 16 up to 300, down to 2 from about 20,000."""
-    return float(np.clip(16 * (300 / max(n, 1)) ** 0.5, 2.0, 16.0))
-
-
-def plot_shares(
-    comparison: Comparison, path: str | Path, *, size: tuple[int, int] | None = None
-) -> Path:
-    """Draw a comparison's sense shares per group as stacked bars (one bar per group, one
-    colour per sense, the senses' labels in the legend, each bar's count above it) to ``path``
-    (.png or .svg). Returns the path written."""
-    fmt = picture_format(path)
-    groups = comparison.groups
-    if not groups:
-        raise QueryError("nothing to draw: the comparison has no groups")
-    k = len(comparison.senses)
-    shares = np.array([group.shares for group in groups], dtype=np.float64).reshape(len(groups), k)
-    width = int(np.clip(420 + 70 * len(groups), 640, 3000))
-    with _drawing(path, fmt, size or (width, 420)) as fig:
-        ax = fig.subplots()
-        colours = _colours(k)
-        positions = np.arange(len(groups))
-        bottom = np.zeros(len(groups))
-        for sense in range(k):
-            legend = shorten_label(f"{sense}: {comparison.senses[sense]}")
-            bars = ax.bar(positions, shares[:, sense], 0.7, bottom=bottom, color=colours[sense],
-                          label=legend)  # fmt: skip
-            for bar in bars.patches:
-                bar.set_gid(f"sense-{sense}")
-            bottom += shares[:, sense]
-        for x, group in zip(positions.tolist(), groups, strict=True):
-            ax.text(x, 1.02, f"{group.count:,}", ha="center", va="bottom", fontsize=8)
-        ax.set_xticks(positions, [shorten_label(g.group) for g in groups], parse_math=False)
-        ax.set_ylim(0, 1.12)
-        ax.set_ylabel("share of occurrences")
-        ax.set_xlabel(comparison.field)
-        ax.set_title(f"senses of {shorten_label(comparison.word)} by {comparison.field}")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    return Path(path).resolve()
-
-
-def _colours(k: int) -> np.ndarray:
+def colours(k: int) -> np.ndarray:
     """``k`` distinct RGBA colours: tab10, then tab20 (tab10's colours first), then turbo."""
     from matplotlib import colormaps
 
@@ -249,24 +152,6 @@ def _colours(k: int) -> np.ndarray:
     return np.asarray(colormaps["turbo"](np.linspace(0.0, 1.0, k)))
 
 
-def _check_map(
-    points: np.ndarray, senses: np.ndarray, legend: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """``points`` as float (n, 2) and ``senses`` as (n,) ints below ``len(legend)``."""
-    xy, labels = np.asarray(points, dtype=np.float64), np.asarray(senses)
-    if xy.ndim != 2 or xy.shape[1] != 2 or labels.shape != (len(xy),):
-        shapes = f"{xy.shape} and {labels.shape}"
-        raise QueryError(f"points must be an (n, 2) array and senses (n,), got {shapes}")
-    if len(labels) and not np.issubdtype(labels.dtype, np.integer):
-        raise QueryError(f"senses must be integers, got {labels.dtype}")
-    if not legend:
-        raise QueryError("a sense map needs a legend text for each sense, got none")
-    outside, last = labels[(labels < 0) | (labels >= len(legend))], len(legend) - 1
-    if len(outside):
-        raise QueryError(f"sense {int(outside[0])} has no legend text (senses 0..{last})")
-    return xy, labels.astype(np.int64)
-
-
 def _grid_size(
     n: int, cols: int, rows: int, size: tuple[int, int] | None
 ) -> tuple[tuple[int, int], float]:
@@ -276,7 +161,7 @@ def _grid_size(
         panel = n * float(np.clip(480 / n, 16, 48))
         width = _LABEL_PX + cols * (panel + 30) + 130
         height = rows * (panel + _LABEL_PX + 60) + 20
-        size = int(np.clip(width, 600, 4000)), int(np.clip(height, 400, 3000))
+        size = int(np.clip(width, 600, MAX_SIZE[0])), int(np.clip(height, 400, MAX_SIZE[1]))
     across = (size[0] - _LABEL_PX - 130) / cols - 30
     down = (size[1] - 20) / rows - _LABEL_PX - 60
     return size, max(4.0, min(across, down) / n)
@@ -303,27 +188,64 @@ def _heatmap(
     return image
 
 
-@contextmanager
-def _drawing(
-    path: str | Path,
-    fmt: str,
-    size: tuple[int, int],
-    layout: Literal["constrained", "compressed"] = "constrained",
-) -> Iterator[Figure]:
-    """A figure of ``size`` pixels outside pyplot's global state, written to ``path`` as the
-    block ends; drawn under settings that make SVG output the same bytes on each run, keep SVG
-    text as text (searchable, smaller) and keep the size whatever a matplotlibrc says."""
-    import matplotlib
+def new_figure(
+    size: tuple[int, int], layout: Literal["constrained", "compressed"] = "constrained"
+) -> Figure:
+    """A figure of ``size`` pixels on an Agg canvas, outside pyplot's global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     if min(size) < 1:
         raise QueryError(f"a picture's size must be positive pixels, got {size}")
+    fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def fit(fig: Figure, *, grow: bool) -> Figure:
+    """``fig`` laid out; with ``grow``, enlarged (up to :data:`MAX_SIZE`) until every text and
+    mark lies inside it, with a small margin. A size the caller chose is kept as it is."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    if not grow:
+        return fig
+    limit = np.asarray(MAX_SIZE, dtype=np.float64) / DPI
+    for _ in range(4):
+        box = fig.get_tightbbox(canvas.get_renderer())
+        width, height = fig.get_size_inches()
+        over = np.array(
+            [
+                max(0.0, -box.x0) + max(0.0, box.x1 - width),
+                max(0.0, -box.y0) + max(0.0, box.y1 - height),
+            ]
+        )
+        if not (over > 0).any():
+            break
+        wanted = np.minimum(
+            np.array([width, height]) + np.where(over > 0, over + 2 * _MARGIN_IN, 0), limit
+        )
+        if np.allclose(wanted, [width, height]):
+            break
+        fig.set_size_inches(*wanted)
+        canvas.draw()
+    return fig
+
+
+def save(fig: Figure, path: str | Path, fmt: str) -> Path:
+    """Write ``fig`` to ``path`` as ``fmt`` under settings that make SVG output the same bytes on
+    each run, keep SVG text as text (searchable, smaller) and keep the size whatever a
+    matplotlibrc says; the path written."""
+    import matplotlib
+
     out = Path(path).resolve()
     with matplotlib.rc_context(
         {"svg.hashsalt": "elmo-sense-index", "svg.fonttype": "none", "savefig.bbox": "standard"}
     ):
-        fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, layout=layout)
-        yield fig
         out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(out, format=fmt, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
     logger.info("wrote %s", out)
+    return out

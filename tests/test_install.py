@@ -142,7 +142,7 @@ def test_build_query_and_list_models_from_another_folder(install):
     (install.work / "corpus.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     tokens = sum(len(line.split()) for line in lines)
     built = install.run("indexer", "build", "corpus.txt", "--model", "demo", "--out", "idx")
-    assert f"corpus: {SENTENCES} sentences, {tokens:,} tokens, 1 documents" in built.stdout
+    assert f"corpus: {SENTENCES} sentences, {tokens:,} tokens, 1 document" in built.stdout
     assert "128-dim float16 vectors, layers 0,1,2" in built.stdout
     assert (install.work / "idx" / "manifest.json").is_file()
 

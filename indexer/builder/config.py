@@ -15,7 +15,7 @@ from indexer.encoder.settings import (
     DEFAULT_STATE,
     STATE_POLICIES,
 )
-from indexer.errors import ConfigError, check_choice
+from indexer.errors import ConfigError, at_least, check_choice
 from indexer.index import IndexConfig
 from indexer.layers import parse_layers
 from indexer.sizes import parse_size
@@ -94,16 +94,20 @@ class BuildConfig:
         if layers is not None:
             object.__setattr__(self, "layers", tuple(sorted(set(layers))))
             if not layers or min(layers) < 0:
-                raise ConfigError(f"layers must be non-negative integers, got {self.layers}")
+                raise ConfigError(
+                    f"layers must be non-negative integers, got {self.layers}", setting="layers"
+                )
         object.__setattr__(self, "max_index_memory", parse_size(self.max_index_memory))
         check_choice("dtype", self.dtype, STORED_DTYPES)
         check_choice("state", self.state, STATE_POLICIES)
         check_choice("engine", self.engine, ENGINES)
         for name in ("batch_tokens", "carry_batch_size", "shard_rows", "part_shards"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+            at_least(name, getattr(self, name))
         if self.progress_interval <= 0:
-            raise ConfigError(f"progress_interval must be positive, got {self.progress_interval}")
+            raise ConfigError(
+                f"progress_interval must be positive, got {self.progress_interval}",
+                setting="progress_interval",
+            )
         if self.resume and self.overwrite:
             raise ConfigError("--resume and --overwrite exclude each other; choose one")
         if self.append and self.overwrite:
@@ -134,7 +138,8 @@ class BuildReport:
 
     Counts cover the whole corpus; ``seconds``, ``encoded_tokens`` and ``tokens_per_second``
     cover this run only (a resumed run encodes what was left). ``skipped`` holds the reader's
-    counts of dropped, split, emptied and repaired input (see ``ReadStats``).
+    counts of dropped, split, emptied and repaired input (see ``ReadStats``). ``appended``: this
+    run added the corpus to a finished index as a new segment.
     """
 
     out: Path
@@ -154,3 +159,4 @@ class BuildReport:
     bytes_written: int
     resumed_from_shard: int = 0
     already_complete: bool = False
+    appended: bool = False

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from indexer.builder.config import BuildConfig, BuildReport
-from indexer.builder.indexing import fields_stage, index_stage, lexicon_stage, metadata_record
+from indexer.builder.indexing import (
+    fields_stage,
+    index_stage,
+    lexicon_stage,
+    metadata_record,
+    pending_steps,
+)
 from indexer.builder.parts import (
     PART_SHARDS,
     CorpusScan,
@@ -227,6 +233,7 @@ def build_distributed(
             ray.kill(worker)
         progress = make_progress(config.progress, config.progress_interval)
         try:
+            progress.stage("index", pending_steps(manifest))
             fields_stage(layout, manifest, progress)
             lexicon_stage(layout, manifest, progress)
             index_stage(layout, manifest, config.index_config(), progress)

@@ -22,6 +22,7 @@ from indexer.index import (
     save_index,
 )
 from indexer.index.flat import write_flat_index
+from indexer.sizes import counted
 from indexer.store.fields import DocumentRows
 from indexer.store.files import file_record
 from indexer.store.layer_vectors import LayerVectors
@@ -50,12 +51,13 @@ def lexicon_stage(
     started = time.perf_counter()
     for position in pending:
         segment = manifest.segments[position]
-        progress.note(_segment_note(manifest, position, "building the lexicon"))
         shards = manifest.segment_shards(position)
         first, end = manifest.segment_range(position)
         paths = [layout.occurrences_part(shard.index) for shard in shards]
         record = build_lexicon(layout, segment.id, paths, end - first)
         manifest.segments[position] = dataclasses.replace(segment, lexicon=record)
+        built = f"built the lexicon ({counted(record.types, 'token type')})"
+        progress.step(_segment_note(manifest, position, built))
     manifest.types = count_types(layout, manifest)
     manifest.timings["lexicon_s"] = round(
         manifest.timings.get("lexicon_s", 0.0) + time.perf_counter() - started, 3
@@ -78,16 +80,31 @@ def fields_stage(
     started = time.perf_counter()
     for position in pending:
         corpus = manifest.corpora[position]
-        progress.note("writing the metadata tables")
         rows = None if corpus.metadata is None else document_rows(corpus.metadata.path)
         record, joined = build_fields(layout, manifest, position, rows)
         manifest.corpora[position] = dataclasses.replace(
             corpus, fields=record, metadata=joined or corpus.metadata
         )
+        whose = "" if len(manifest.corpora) == 1 else f" of {corpus.path}"
+        progress.step(f"wrote the metadata tables{whose}")
     manifest.timings["fields_s"] = round(
         manifest.timings.get("fields_s", 0.0) + time.perf_counter() - started, 3
     )
     save(layout, manifest)
+
+
+def pending_steps(manifest: Manifest) -> int:
+    """The steps the stages after the stream have left: each corpus's metadata tables, each
+    segment's lexicon, and each segment's index of each layer that the manifest lacks."""
+    tables = sum(1 for corpus in manifest.corpora if corpus.done and corpus.fields is None)
+    lexicons = sum(1 for segment in manifest.segments if segment.lexicon is None)
+    indexes = sum(
+        1
+        for segment in manifest.segments
+        for layer in manifest.layers
+        if layer not in segment.indexes
+    )
+    return tables + lexicons + indexes
 
 
 def metadata_record(path: str | Path | None) -> MetadataRecord | None:
@@ -173,7 +190,10 @@ def _index_segment(
             save(layout, manifest)
         return
     names = ", ".join(map(str, pending))
-    note = f"layers {names}: writing {plan.factory} indexes ({plan.reason})"
+    what = f"layer {names}: writing a {plan.factory} index"
+    if len(pending) > 1:
+        what = f"layers {names}: writing {plan.factory} indexes"
+    note = f"{what} ({plan.reason})"
     progress.note(_segment_note(manifest, position, note))
     workers = max(1, min(len(pending), os.cpu_count() or 1, MAX_FLAT_WRITERS))
     with ThreadPoolExecutor(workers, thread_name_prefix="flat-index") as pool:
@@ -270,7 +290,7 @@ def _record(
         f"layer {layer}: {plan.factory}, recall@{recall.k} {recall.recall_at_k:.3f} "
         f"in {build_s:.1f} s"
     )
-    progress.note(_segment_note(manifest, position, note))
+    progress.step(_segment_note(manifest, position, note))
 
 
 def _exact_recall(plan: IndexPlan, config: IndexConfig) -> RecallReport:

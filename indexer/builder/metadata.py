@@ -10,6 +10,7 @@ from pathlib import Path
 
 from indexer.builder.indexing import document_rows
 from indexer.errors import ConfigError
+from indexer.sizes import counted
 from indexer.store.directory import exclusive
 from indexer.store.fields import build_fields
 from indexer.store.layout import IndexLayout
@@ -31,9 +32,9 @@ class MetadataReport:
         for position, record, fields in self.joined:
             names = ", ".join(f"{f.name} ({f.type}, {f.level})" for f in fields) or "none"
             out.append(
-                f"corpus {position}: joined {record.rows:,} rows of {record.path}; "
-                f"{record.missing_documents:,} documents have no row, "
-                f"{record.unknown_documents:,} rows name no document; fields: {names}"
+                f"corpus {position}: joined {counted(record.rows, 'row')} of {record.path}; "
+                f"{counted(record.missing_documents, 'document')} without a row, "
+                f"{counted(record.unknown_documents, 'row')} naming no document; fields: {names}"
             )
         return out
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.builder.indexing import index_stage, lexicon_stage
+from indexer.builder.indexing import index_stage, lexicon_stage, pending_steps
 from indexer.builder.progress import NoProgress, Progress
 from indexer.index import IndexConfig
 from indexer.store.directory import discard_uncommitted, exclusive
@@ -59,14 +59,15 @@ def optimize(root: str | Path, *, progress: Progress | None = None) -> OptimizeR
             return OptimizeReport(layout.root, 1, 1, time.perf_counter() - started)
         merged = merged_manifest(manifest)
         config = IndexConfig(**manifest.settings.index)
+        progress.stage("merge", pending_steps(merged))
         lexicon_stage(layout, merged, progress, save=_hold)
         index_stage(layout, merged, config, progress, save=_hold)
         seconds = time.perf_counter() - started
         merged.timings["optimize_s"] = round(merged.timings.get("optimize_s", 0.0) + seconds, 3)
         write_manifest(layout, merged)
-        discard_uncommitted(layout, merged)
+        discard_uncommitted(layout, merged, replaced=True)
     progress.close()
-    logger.info("merged %d segments of %s", before, layout.root)
+    logger.debug("merged %d segments of %s", before, layout.root)
     return OptimizeReport(layout.root, before, 1, seconds)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from indexer.builder.config import BuildConfig
 from indexer.builder.plan import plan_shards
-from indexer.builder.runner import StreamCounts, finished_corpus
+from indexer.builder.runner import StreamCounts, finished_corpus, no_sentences
 from indexer.corpus import ReaderConfig, fingerprint, open_corpus
 from indexer.errors import ConfigError, CorpusError
 from indexer.store.records import CorpusRecord
@@ -94,7 +94,7 @@ def scan_corpus(path: Path, reader: ReaderConfig, shard_rows: int) -> CorpusScan
         )
         record = finished_corpus(opened, stats, counts)
     if not shards:
-        raise CorpusError(f"no sentence to index; input counts: {stats}", path=path)
+        raise no_sentences(stats, path)
     return CorpusScan(record, shards)
 
 

@@ -11,13 +11,25 @@ from typing import Any
 
 from indexer.builder.committer import ShardCommitter
 from indexer.builder.config import BuildConfig, BuildReport
-from indexer.builder.indexing import fields_stage, index_stage, lexicon_stage, metadata_record
+from indexer.builder.indexing import (
+    fields_stage,
+    index_stage,
+    lexicon_stage,
+    metadata_record,
+    pending_steps,
+)
 from indexer.builder.memory import release_free_memory
-from indexer.builder.plan import decide_start, resolve_layers
+from indexer.builder.plan import appending_config, decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
-from indexer.builder.runner import BuildEncoder, StreamPlan, finished_corpus, stream_corpus
+from indexer.builder.runner import (
+    BuildEncoder,
+    StreamPlan,
+    finished_corpus,
+    no_sentences,
+    stream_corpus,
+)
 from indexer.corpus import CorpusReader, fingerprint, open_corpus
-from indexer.errors import ConfigError, CorpusError, ModelNotFoundError
+from indexer.errors import ConfigError, ModelNotFoundError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, now, write_manifest
@@ -148,7 +160,9 @@ def run_build(
     started = time.perf_counter()
     layout = IndexLayout(Path(config.out))
     if not config.overwrite:
-        read_existing(layout)  # refuse a foreign directory before the model is loaded
+        before = read_existing(layout)  # refuse a foreign directory before the model is loaded
+        if config.append and before is not None:
+            config = appending_config(config, before)
     metadata = metadata_record(config.metadata)
     progress = progress or make_progress(config.progress, config.progress_interval)
     with open_corpus(corpus, config.reader_config()) as reader:
@@ -202,13 +216,14 @@ def run_build(
                     encoded = _stream(reader, encoder, layout, manifest, config, progress)
                 del encoder  # the stages below need no model: free it and its token cache
                 release_free_memory()
+                progress.stage("index", pending_steps(manifest))
                 fields_stage(layout, manifest, progress)
                 lexicon_stage(layout, manifest, progress)
                 index_stage(layout, manifest, config.index_config(), progress)
             finally:
                 progress.close()
             complete_run(layout, manifest, started, encoded)
-    return make_report(layout, manifest, started, encoded, resumed_from)
+    return make_report(layout, manifest, started, encoded, resumed_from, appended=start == "append")
 
 
 def complete_run(layout: IndexLayout, manifest: Manifest, started: float, encoded: int) -> None:
@@ -267,7 +282,7 @@ def _stream(
     committer.close()
     stats = reader.stats
     if stats.sentences == 0:
-        raise CorpusError(f"no sentence to index; input counts: {stats}", path=corpus.path)
+        raise no_sentences(stats, corpus.path)
     manifest.corpora[-1] = finished_corpus(corpus, stats, counts)
     elapsed = time.perf_counter() - started
     manifest.timings["encode_s"] = round(manifest.timings.get("encode_s", 0.0) + elapsed, 3)
@@ -283,6 +298,7 @@ def make_report(
     resumed_from: int,
     *,
     done: bool = False,
+    appended: bool = False,
 ) -> BuildReport:
     """The :class:`BuildReport` of a manifest (through its summary) and of this run."""
     seconds = time.perf_counter() - started
@@ -305,4 +321,5 @@ def make_report(
         bytes_written=info.bytes_on_disk,
         resumed_from_shard=resumed_from,
         already_complete=done,
+        appended=appended,
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeVar
 
+from indexer.builder.config import BuildConfig
 from indexer.errors import ConfigError, IndexStateError
+from indexer.index import IndexConfig
 from indexer.store.manifest import Manifest
 from indexer.store.records import Settings
 
@@ -189,3 +192,37 @@ def _decide_append(
             f"the {what} is not finished; finish it first (run its command again)", path=where
         )
     return "done" if same else "append"
+
+
+def appending_config(config: BuildConfig, manifest: Manifest) -> BuildConfig:
+    """``config`` for appending a corpus to ``manifest``'s index: every setting the index
+    records that ``config`` leaves unset (the model, the layers) or at its default is taken
+    from the index, so that an append needs no option but the corpus. A setting given that
+    differs from the index's is refused later, by :func:`decide_start`."""
+    settings = manifest.settings
+    index_fields = {field.name for field in dataclasses.fields(IndexConfig)}
+    recorded: dict[str, Any] = {
+        "model": manifest.model.get("name"),
+        "layers": settings.layers,
+        "dtype": settings.dtype,
+        "state": settings.state,
+        "errors": settings.reader.get("errors"),
+        "max_sentence_tokens": settings.reader.get("max_sentence_tokens"),
+        "long_sentences": settings.reader.get("long_sentences"),
+        "shard_rows": settings.shard_rows,
+        "carry_batch_size": settings.carry_batch_size,
+        "index": settings.index.get("kind"),
+        "max_index_memory": settings.index.get("max_memory"),
+        "index_options": {
+            key: value
+            for key, value in settings.index.items()
+            if key in index_fields and key not in ("kind", "max_memory")
+        },
+    }
+    defaults = BuildConfig()
+    taken = {
+        name: value
+        for name, value in recorded.items()
+        if value is not None and getattr(config, name) == getattr(defaults, name)
+    }
+    return dataclasses.replace(config, **taken)

@@ -7,6 +7,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -14,12 +15,14 @@ import numpy as np
 from indexer.builder.committer import ShardCommitter, VectorChunk, read_ahead
 from indexer.builder.config import BuildConfig
 from indexer.builder.plan import plan_shards
-from indexer.builder.progress import Progress
+from indexer.builder.progress import Progress, token_total
 from indexer.corpus import ReadStats, Sentence
 from indexer.errors import CorpusError, ModelFormatError
+from indexer.sizes import counted
 from indexer.store.manifest import Manifest
 from indexer.store.records import CorpusRecord
 from indexer.store.shards import ShardMeta
+from indexer.store.summary import input_line
 from indexer.vectors import encoded_dtype
 
 logger = logging.getLogger(__name__)
@@ -53,10 +56,7 @@ class BuildEncoder(Protocol):
 class SentenceSource(Protocol):
     """A corpus reader: sentences, and how far into the input it has read."""
 
-    @property
-    def total_bytes(self) -> int | None: ...
-
-    def position_bytes(self) -> int: ...
+    def fraction_read(self) -> float | None: ...
 
     def __iter__(self) -> Iterator[Sentence]: ...
 
@@ -99,6 +99,28 @@ class StreamPlan:
         )
 
 
+class ReadCount:
+    """The tokens the reader has given and the part of the input read, updated on the reading
+    thread as each shard is cut, from which the corpus's total of tokens is told
+    (:func:`token_total`)."""
+
+    def __init__(self, reader: SentenceSource, tokens: int = 0) -> None:
+        self._reader = reader
+        self._state = (tokens, reader.fraction_read(), False)
+
+    def shards(self, shards: Iterable[list[Sentence]]) -> Iterator[list[Sentence]]:
+        """``shards``, counting each one's tokens as it is read, and the end of the input."""
+        for shard in shards:
+            tokens = self._state[0] + sum(len(s.tokens) for s in shard)
+            self._state = (tokens, self._reader.fraction_read(), False)
+            yield shard
+        self._state = (self._state[0], 1.0, True)
+
+    def total(self) -> tuple[int | None, bool]:
+        """The corpus's tokens as known now, and whether that is exact."""
+        return token_total(*self._state)
+
+
 def finished_corpus(corpus: CorpusRecord, stats: ReadStats, counts: StreamCounts) -> CorpusRecord:
     """``corpus`` read to its end: done, with the reader's counts and its documents."""
     return dataclasses.replace(
@@ -108,6 +130,19 @@ def finished_corpus(corpus: CorpusRecord, stats: ReadStats, counts: StreamCounts
         tokens=stats.tokens,
         documents=counts.documents,
         reader_stats=dataclasses.asdict(stats),
+    )
+
+
+def no_sentences(stats: ReadStats, path: str | Path) -> CorpusError:
+    """The error of a corpus that gave no sentence to index, saying what its input held."""
+    if stats.bytes_read == 0:
+        return CorpusError("the corpus is empty; give a file with one sentence per line", path=path)
+    skipped = input_line(dataclasses.asdict(stats)).removeprefix("input: ")
+    return CorpusError(
+        f"no sentence to index in {counted(stats.bytes_read, 'byte')} read "
+        f"({skipped}); check format and the corpus",
+        path=path,
+        setting="format",
     )
 
 
@@ -200,27 +235,33 @@ def stream_corpus(
     """
     counts = StreamCounts()
     sentences = counts.see(reader)
+    done = 0
     if plan.skip_sentences:
         progress.note(f"resuming: skipping the {plan.skip_sentences:,} committed sentences")
-        skipped = sum(1 for _ in itertools.islice(sentences, plan.skip_sentences))
+        skipped = 0
+        for sentence in itertools.islice(sentences, plan.skip_sentences):
+            skipped, done = skipped + 1, done + len(sentence.tokens)
         if skipped < plan.skip_sentences:
             raise CorpusError(
-                f"the corpus has {skipped} sentences, fewer than the {plan.skip_sentences} "
+                f"the corpus has {counted(skipped, 'sentence')}, fewer than the "
+                f"{plan.skip_sentences:,} "
                 "already committed; it changed since the build started (use --overwrite)"
             )
-    position = reader.position_bytes()
-    progress.start(reader.total_bytes, position)
+    read = ReadCount(reader, done)
+    progress.start(done, *read.total())
     multiple = plan.carry_batch_size if plan.carry else 1
-    shards: Iterator[tuple[list[Sentence], int]] = (
-        (shard, reader.position_bytes())
-        for shard in plan_shards(sentences, lambda s: len(s.tokens), plan.shard_rows, multiple)
+    shards: Iterator[list[Sentence]] = read.shards(
+        plan_shards(sentences, lambda s: len(s.tokens), plan.shard_rows, multiple)
     )
     index, first_sentence, first_occ = plan.first_shard, plan.first_sentence, plan.first_occurrence
     if plan.max_shards is not None:
         shards = itertools.islice(shards, plan.max_shards)
-    for shard, end in read_ahead(shards):
+
+    def advance(tokens: int) -> None:
+        progress.advance(tokens, *read.total())
+
+    for shard in read_ahead(shards):
         n_tokens = sum(len(s.tokens) for s in shard)
-        advance = _interpolate(progress, position, end, n_tokens)
         encode_shard(encoder, shard, plan, index, first_occ, committer, advance)
         meta = ShardMeta(
             index=index,
@@ -243,17 +284,4 @@ def stream_corpus(
             first_occ + n_tokens,
         )
         counts.encoded_tokens += n_tokens
-        position = end
     return counts
-
-
-def _interpolate(progress: Progress, start: int, end: int, n_tokens: int) -> Callable[[int], None]:
-    """Report tokens of a shard read from input bytes ``start..end`` as they are encoded."""
-    done = 0
-
-    def advance(k: int) -> None:
-        nonlocal done
-        done += k
-        progress.advance(k, start + (end - start) * done // max(n_tokens, 1))
-
-    return advance

@@ -142,7 +142,18 @@ def build_command(
         part_shards=part_shards,
         metadata=metadata,
     )
-    typer.echo(format_summary(build(corpus[0] if len(corpus) == 1 else corpus, config)))
+    try:
+        report = build(corpus[0] if len(corpus) == 1 else corpus, config)
+    except KeyboardInterrupt as err:
+        raise KeyboardInterrupt(resume_hint(corpus)) from err
+    typer.echo(format_summary(report))
+
+
+def resume_hint(corpus: list[str]) -> str:
+    """What to do after Ctrl-C stopped a build of ``corpus``."""
+    if "-" in corpus:
+        return "a build from stdin cannot resume; run it again with --overwrite"
+    return "the committed shards are kept: run the same command again to resume"
 
 
 def info_command(

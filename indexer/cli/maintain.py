@@ -25,7 +25,12 @@ def optimize_command(
 ) -> None:
     """Merge the segments of an index (after --append) into one: one lexicon and one FAISS
     index per layer, rebuilt from the stored vectors. Safe to interrupt."""
-    typer.echo(optimize(index_dir, progress=make_progress(progress, 30.0)).line())
+    shown = make_progress(progress, 30.0, label="indexer optimize")
+    try:
+        report = optimize(index_dir, progress=shown)
+    except KeyboardInterrupt as err:
+        raise KeyboardInterrupt("run the same command again to finish the merge") from err
+    typer.echo(report.line())
 
 
 def upgrade_command(index_dir: IndexDir = Path(DEFAULT_INDEX_DIR)) -> None:

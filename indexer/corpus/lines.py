@@ -41,6 +41,7 @@ def read_lines(source: Source, errors: str, stats: ReadStats) -> Iterator[Line]:
             ) from err
         if not raw:
             return
+        stats.text_bytes += len(raw)
         number += 1
         if raw.endswith(b"\n"):
             raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
@@ -57,10 +58,11 @@ def read_lines(source: Source, errors: str, stats: ReadStats) -> Iterator[Line]:
         except UnicodeDecodeError as err:
             if errors == "strict":
                 raise CorpusError(
-                    f"invalid UTF-8 at byte {err.start + 1} of the line "
-                    "(read with errors 'replace' or 'skip' to go on)",
+                    f"invalid UTF-8 at byte {err.start + 1} of the line (read it with errors "
+                    "replace or skip to go on)",
                     path=source.name,
                     line=number,
+                    setting="errors",
                 ) from err
             text, bad = raw.decode("utf-8", "replace"), errors == "skip"
             if errors == "replace":

@@ -33,7 +33,7 @@ def windows(tokens: Sequence[str], size: int) -> list[tuple[str, ...]]:
 class CorpusReader:
     """A single pass over the sentences of one corpus input, like a file: iterate it once,
     close it (or use it as a context manager). ``stats`` is kept up to date while it streams;
-    ``position_bytes() / total_bytes`` is the fraction of the input read."""
+    ``fraction_read()`` is the part of the input read."""
 
     def __init__(
         self,
@@ -57,6 +57,16 @@ class CorpusReader:
     def position_bytes(self) -> int:
         """Bytes taken from the input as stored so far (read ahead of the sentences given)."""
         return self.stats.bytes_read
+
+    def fraction_read(self) -> float | None:
+        """The fraction of the input read: of its text up to the last line given where it is
+        not compressed, else of its bytes as stored (read ahead); None for a pipe or stdin."""
+        total = self._source.total_bytes
+        if not total:
+            return None
+        if self._source.compression is None:
+            return min(self.stats.text_bytes / total, 1.0)
+        return min(self.stats.bytes_read / total, 1.0)
 
     def __iter__(self) -> Iterator[Sentence]:
         return self._sentences

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from indexer.corpus.values import FieldValue
-from indexer.errors import ConfigError, check_choice
+from indexer.errors import at_least, check_choice
 
 FORMATS = ("auto", "text", "conllu", "jsonl")
 ERROR_POLICIES = ("strict", "replace", "skip")
@@ -69,12 +69,8 @@ class ReaderConfig:
         check_choice("format", self.format, FORMATS)
         check_choice("errors", self.errors, ERROR_POLICIES)
         check_choice("long_sentences", self.long_sentences, LONG_SENTENCE_POLICIES)
-        if self.max_sentence_tokens < 1:
-            raise ConfigError(
-                f"max_sentence_tokens must be at least 1, got {self.max_sentence_tokens}"
-            )
-        if self.max_token_chars < 1:
-            raise ConfigError(f"max_token_chars must be at least 1, got {self.max_token_chars}")
+        at_least("max_sentence_tokens", self.max_sentence_tokens)
+        at_least("max_token_chars", self.max_token_chars)
 
 
 @dataclass
@@ -84,7 +80,8 @@ class ReadStats:
     ``sentences`` and ``tokens`` count what was handed out (each window of a split sentence is a
     sentence); ``skipped_encoding``, ``skipped_long``, ``split_long`` and ``empty`` count input
     sentences; ``replaced_encoding`` counts lines whose invalid UTF-8 became U+FFFD;
-    ``bytes_read`` counts bytes of the input file as stored (compressed where it is).
+    ``bytes_read`` counts bytes of the input file as stored (compressed where it is), read
+    ahead of the lines given; ``text_bytes`` the bytes of the lines given (uncompressed).
     """
 
     sentences: int = 0
@@ -96,3 +93,4 @@ class ReadStats:
     truncated_tokens: int = 0
     replaced_encoding: int = 0
     bytes_read: int = 0
+    text_bytes: int = 0

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from indexer.errors import IndexStateError
+from indexer.sizes import counted
 from indexer.store.files import size_problem
 from indexer.store.layout import ENTRIES, LEGACY_ENTRIES, LOCK_NAME, IndexLayout
 from indexer.store.manifest import Manifest, read_manifest
@@ -72,25 +73,32 @@ def clear_index(layout: IndexLayout) -> None:
             path.unlink()
 
 
-def discard_uncommitted(layout: IndexLayout, manifest: Manifest) -> None:
+def discard_uncommitted(layout: IndexLayout, manifest: Manifest, *, replaced: bool = False) -> None:
     """Delete what a killed run left that the manifest does not record, and check the rest.
 
     Temporary files, shard files past the last committed shard, and lexicon or index files the
-    manifest does not list are removed. A committed file that is missing or has the wrong size
-    is an :class:`IndexStateError`.
+    manifest does not list are removed (one log line says how many; with ``replaced``, the
+    files of segments that a merge has just replaced, only in debug lines). A committed file
+    that is missing or has the wrong size is an :class:`IndexStateError`.
     """
     recorded = manifest.recorded_files()
     keep = set(recorded)
     if manifest.shards and manifest.shards[-1].state is not None:
         keep.add(manifest.shards[-1].state)
+    removed = 0
     for folder in _data_dirs(layout):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and layout.relative(path) not in keep:
-                logger.info("removing uncommitted %s", path)
+                logger.debug("removing %s", path)
                 path.unlink()
+                removed += 1
         for path in sorted(folder.rglob("*"), reverse=True):
             if path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+    if removed:
+        level = logging.DEBUG if replaced else logging.INFO
+        what = "replaced by the merge" if replaced else "that a stopped run left uncommitted"
+        logger.log(level, "removed %s %s in %s", counted(removed, "file"), what, layout.root)
     for name, record in recorded.items():
         problem = size_problem(layout.root / name, record)
         if problem is not None:

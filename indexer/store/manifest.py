@@ -10,6 +10,7 @@ from typing import Any
 
 from indexer.errors import IndexStateError
 from indexer.files import write_text_atomic
+from indexer.sizes import counted
 from indexer.store.layout import FORMAT_NAME, FORMAT_VERSION, UPGRADABLE_VERSIONS, IndexLayout
 from indexer.store.records import (
     CorpusRecord,
@@ -247,9 +248,9 @@ def read_complete_manifest(root: str | Path) -> Manifest:
     manifest = read_manifest(root)
     if not manifest.complete:
         raise IndexStateError(
-            f"the build is not finished ({len(manifest.shards)} shards, "
-            f"{manifest.n_occurrences:,} occurrences so far); run the same `indexer build` "
-            "command again to resume it",
+            f"the build is not finished ({counted(len(manifest.shards), 'shard')}, "
+            f"{counted(manifest.n_occurrences, 'occurrence')} so far); run the same "
+            "`indexer build` command again to resume it",
             path=root,
         )
     if (

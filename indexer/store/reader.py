@@ -126,12 +126,27 @@ class IndexReader:
 
     def check_layer(self, layer: int) -> None:
         """Raise QueryError unless ``layer`` was stored in this index."""
-        if layer not in self.manifest.layers:
-            stored = ", ".join(map(str, self.manifest.layers))
-            raise QueryError(
-                f"layer {layer} was not indexed; this index has layer(s) {stored} "
-                "(build with --layers to add others)"
+        if layer in self.manifest.layers:
+            return
+        stored = ", ".join(map(str, self.manifest.layers))
+        has = f"layer {stored}" if len(self.manifest.layers) == 1 else f"layers {stored}"
+        model_layers = self.manifest.model.get("num_layers")
+        if isinstance(model_layers, int) and not 0 <= layer < model_layers:
+            also = (
+                ""
+                if self.manifest.layers == tuple(range(model_layers))
+                else f"; this index has {has}"
             )
+            raise QueryError(
+                f"layer {layer} does not exist: the model has layers 0 to {model_layers - 1}"
+                + also,
+                setting="layer",
+            )
+        raise QueryError(
+            f"layer {layer} was not indexed; this index has {has} "
+            "(build with --layers to add others)",
+            setting="layer",
+        )
 
     @cached_property
     def lexicon(self) -> Lexicons:

@@ -12,31 +12,36 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from indexer.display import Preview
-from indexer.sizes import clock_text, format_size
+from indexer.sizes import clock_text, counted, format_size
 from indexer.store.files import tree_bytes
 from indexer.store.manifest import Manifest, read_manifest
 from indexer.store.records import CorpusRecord
 
-#: The reader's counts of skipped or changed input (``ReadStats`` fields), as people read them.
+#: The reader's counts of skipped or changed input (``ReadStats`` fields), as people read them:
+#: the noun counted, and what happened to it.
 SKIP_LABELS = {
-    "skipped_encoding": "sentences with invalid UTF-8 skipped",
-    "skipped_long": "long sentences skipped",
-    "split_long": "long sentences split into windows",
-    "empty": "empty sentences skipped",
-    "truncated_tokens": "over-long tokens cut",
-    "replaced_encoding": "lines with invalid UTF-8 repaired",
+    "skipped_encoding": ("sentence", "with invalid UTF-8 skipped"),
+    "skipped_long": ("long sentence", "skipped"),
+    "split_long": ("long sentence", "split into windows"),
+    "empty": ("empty sentence", "skipped"),
+    "truncated_tokens": ("over-long token", "cut"),
+    "replaced_encoding": ("line", "with invalid UTF-8 repaired"),
 }
 
 
 def input_line(skipped: Mapping[str, int]) -> str:
     """What the reader skipped or changed, as one line.
 
-    >>> input_line({"skipped_long": 2, "split_long": 0, "empty": 5})
-    'input: 2 long sentences skipped; 5 empty sentences skipped'
+    >>> input_line({"skipped_long": 2, "split_long": 0, "empty": 1})
+    'input: 2 long sentences skipped; 1 empty sentence skipped'
     >>> input_line({})
     'input: nothing skipped'
     """
-    counts = [f"{n:,} {label}" for key, label in SKIP_LABELS.items() if (n := skipped.get(key, 0))]
+    counts = [
+        f"{counted(n, noun)} {what}"
+        for key, (noun, what) in SKIP_LABELS.items()
+        if (n := skipped.get(key, 0))
+    ]
     return "input: " + ("; ".join(counts) if counts else "nothing skipped")
 
 
@@ -145,7 +150,8 @@ class IndexInfo(Preview):
             state = "complete"
         else:
             state = (
-                f"incomplete: {self.shards} shards committed ({self.occurrences:,} occurrences); "
+                f"incomplete: {counted(self.shards, 'shard')} committed "
+                f"({counted(self.occurrences, 'occurrence')}); "
                 "run the same `indexer build` command again to resume"
             )
         lines = [
@@ -163,14 +169,15 @@ class IndexInfo(Preview):
             if corpus.get("metadata"):
                 joined = corpus["metadata"]
                 lines.append(
-                    f"  joined {joined['path']}: {joined['rows']:,} rows, "
-                    f"{joined['missing_documents']:,} documents without a row, "
-                    f"{joined['unknown_documents']:,} rows naming no document"
+                    f"  joined {joined['path']}: {counted(joined['rows'], 'row')}, "
+                    f"{counted(joined['missing_documents'], 'document')} without a row, "
+                    f"{counted(joined['unknown_documents'], 'row')} naming no document"
                 )
         if self.corpus_done:
             lines.append(
-                f"counts: {self.sentences:,} sentences, {self.occurrences:,} tokens, "
-                f"{self.documents:,} documents, {self.types:,} token types, {self.shards} shards"
+                f"counts: {counted(self.sentences, 'sentence')}, "
+                f"{counted(self.occurrences, 'token')}, {counted(self.documents, 'document')}, "
+                f"{counted(self.types, 'token type')}, {counted(self.shards, 'shard')}"
                 + (f" in {self.segments} segments" if self.segments > 1 else "")
             )
             lines.append(input_line(self.skipped))

@@ -97,7 +97,7 @@ def upgrade_index(root: str | Path) -> UpgradeReport:
             (layout.root / old).unlink(missing_ok=True)
         freed = _remove_legacy(layout)
         discard_uncommitted(layout, manifest)
-    logger.info("upgraded %s from format version 1", layout.root)
+    logger.debug("upgraded %s from format version 1", layout.root)
     return UpgradeReport(layout.root, 1, freed)
 
 

@@ -67,7 +67,8 @@ class PairScores:
 class Comparison(Preview):
     """``word``'s groups by ``field`` on ``layer``: per group its count and sense shares, the
     senses' labels, the scores of every pair of groups; ``ungrouped`` occurrences had no
-    value (or fell outside the bins)."""
+    value (or fell outside the bins); ``order`` names every group in order, the bins that
+    hold none of the occurrences too (:attr:`empty`)."""
 
     word: str
     layer: int
@@ -76,6 +77,13 @@ class Comparison(Preview):
     groups: tuple[GroupShares, ...]
     pairs: tuple[PairScores, ...]
     ungrouped: int
+    order: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> tuple[str, ...]:
+        """The groups (bins) with no occurrence, in order."""
+        present = {group.group for group in self.groups}
+        return tuple(label for label in self.order if label not in present)
 
     def share_records(self) -> list[dict[str, Any]]:
         """One record per group and sense (CSV rows)."""
@@ -107,6 +115,7 @@ class Comparison(Preview):
             ],
             "pairs": [pair.to_record() for pair in self.pairs],
             "ungrouped": self.ungrouped,
+            "empty": list(self.empty),
         }
 
     def to_json(self) -> str:
@@ -204,6 +213,7 @@ def compare(
         groups=group_rows,
         pairs=tuple(pairs),
         ungrouped=int(np.sum(groups.codes < 0)),
+        order=tuple(groups.labels),
     )
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.display import Preview
-from indexer.errors import QueryError, check_choice
+from indexer.errors import QueryError, at_least, check_choice
 from query import options
 from query.changes.groups import make_groups
 from query.changes.scores import SCORES, GroupSums, jsd
@@ -121,9 +121,8 @@ def word_changes(
 ) -> Changes:
     """Rank every word (or only ``words``: a list of target words) by its change between
     groups ``source`` and ``target`` of ``by``."""
-    check_choice("--score", score, SCORES, QueryError)
-    if min_count < 1:
-        raise QueryError(f"--min-count must be at least 1, got {min_count}")
+    check_choice("score", score, SCORES, QueryError)
+    at_least("min_count", min_count, error=QueryError)
     if sample < 2:
         raise QueryError(f"the JSD sample must be at least 2, got {sample}")
     index.reader.check_layer(layer)

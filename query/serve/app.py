@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from indexer.errors import ElmoIndexError
+from indexer.sizes import counted
 from indexer.store.summary import IndexInfo
 from query.index import SenseIndex
 from query.search import hold_blas_to_one_thread
@@ -274,24 +275,49 @@ def app_from_environment() -> FastAPI:
     return create_app(settings_from_json(os.environ[SETTINGS_VARIABLE]))
 
 
-def run(settings: ServeSettings) -> None:
-    """Serve until interrupted."""
+def run(settings: ServeSettings, report: Callable[[str], None] = logger.info) -> None:
+    """Serve until interrupted, telling ``report`` the addresses served, when the service
+    answers, and when it has stopped."""
     import os
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
+    from query.serve.listen import bind, urls, when_ready
+
+    app = create_app(settings) if settings.workers == 1 else None
+    if app is None:
+        open_indexes(settings)  # a missing index is refused before any worker starts
+    sock = bind(settings.host, settings.port)
+    port = int(sock.getsockname()[1])
+    names = ", ".join(settings.indexes)
+    for url in urls(settings.host, port):
+        report(f"serving {counted(len(settings.indexes), 'index', 'indexes')} ({names}) at {url}")
     common: dict[str, Any] = {
         "host": settings.host,
-        "port": settings.port,
+        "port": port,
         "log_level": "warning",
         "limit_concurrency": 256,
         "timeout_keep_alive": 5,
     }
-    if settings.workers == 1:
-        hold_blas_to_one_thread()
-        uvicorn.run(create_app(settings), **common)
-        return
-    os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
-    uvicorn.run(
-        "query.serve.app:app_from_environment", factory=True, workers=settings.workers, **common
-    )
+    workers = f" in {settings.workers} processes" if settings.workers > 1 else ""
+    waiting = when_ready(settings.host, port, lambda: report(f"ready{workers}; Ctrl-C stops"))
+    try:
+        if app is not None:
+            hold_blas_to_one_thread()
+            uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
+        else:
+            os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+            config = uvicorn.Config(
+                "query.serve.app:app_from_environment",
+                factory=True,
+                workers=settings.workers,
+                **common,
+            )
+            Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        waiting.set()
+        sock.close()
+    report("stopped")

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.errors import QueryError
+from indexer.errors import QueryError, at_least
 
 #: The environment variable that gives the access token when ``--token`` is not given.
 TOKEN_VARIABLE = "ELMO_INDEX_TOKEN"
@@ -66,13 +66,10 @@ class ServeSettings:
                 f"--token T or the environment variable {TOKEN_VARIABLE}"
             )
         if not 1 <= self.workers <= 64:
-            raise QueryError(f"--workers must be from 1 to 64, got {self.workers}")
-        if not self.connection_seconds >= 0:
-            raise QueryError(
-                f"--connection-seconds must be at least 0, got {self.connection_seconds}"
-            )
-        if self.batch_window_ms < 0 or self.max_batch < 1:
-            raise QueryError("--batch-window-ms must be at least 0 and the batch at least 1")
+            raise QueryError(f"workers must be from 1 to 64, got {self.workers}", setting="workers")
+        at_least("connection_seconds", self.connection_seconds, 0, QueryError)
+        at_least("batch_window_ms", self.batch_window_ms, 0, QueryError)
+        at_least("max_batch", self.max_batch, 1, QueryError)
 
 
 class IndexNotServed(QueryError):

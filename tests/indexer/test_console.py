@@ -26,7 +26,7 @@ def run_program(module: str, *args: str) -> subprocess.CompletedProcess[str]:
         ("indexer.cli", ["info", "{missing}"], "error: {missing}: "),
         ("query.cli", ["neighbors", "--word", "bank", "--index", "{missing}"], "error: {missing}"),
         ("query.cli", ["distances", "--layers", "a,b", "x [[y]]"], "error: --layers must be"),
-        ("indexer.cli", ["build", "c.txt", "--dtype", "int4"], "error: dtype must be one of"),
+        ("indexer.cli", ["build", "c.txt", "--dtype", "int4"], "error: --dtype must be one of"),
     ],
 )
 def test_entry_points_print_one_error_line(tmp_path, module, args, message):

@@ -152,7 +152,7 @@ def test_cli_reports_bad_queries(built):
     assert "closest words in the corpus: bank" in cli_error(
         "neighbors", "--word", "bnak", "--index", index
     )
-    assert "layer 5 was not indexed" in cli_error(
+    assert "--layer 5 does not exist: the model has layers 0 to 2" in cli_error(
         "neighbors", "--word", "bank", "--layer", "5", "--index", index
     )
     assert "does not contain 'bank'" in cli_error(

@@ -192,7 +192,7 @@ def test_bad_arguments(idx):
         idx.neighbors("bank", context=NOTEBOOK[1], occurrence=1)
     with pytest.raises(QueryError, match="give a context"):
         idx.neighbors("bank", position=1)
-    with pytest.raises(QueryError, match="layer 3 was not indexed; this index has layer"):
+    with pytest.raises(QueryError, match=r"layer 3 does not exist: the model has layers 0 to 2$"):
         idx.neighbors("bank", layer=3)
     with pytest.raises(QueryError, match="occurrence 99999 does not exist"):
         idx.neighbors(occurrence=99999)
@@ -255,7 +255,7 @@ def test_info(idx, built):
 
 def test_layer2_float32_index(built_layer2):
     idx = SenseIndex.open(built_layer2.path)
-    with pytest.raises(QueryError, match=r"layer 1 was not indexed; this index has layer\(s\) 2"):
+    with pytest.raises(QueryError, match="layer 1 was not indexed; this index has layer 2 "):
         idx.neighbors("bank", layer=1)
     with pytest.raises(QueryError, match="layer 0 was not indexed"):
         idx.distances([1, 2], layers=(0, 2))

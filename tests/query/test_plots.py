@@ -16,8 +16,10 @@ from PIL import Image
 
 from indexer.errors import QueryError
 from query import plots
-from query.plots import plot_distances, plot_sense_map, shorten_label
+from query.plots import plot_distances, shorten_label
 from query.results import DistanceItem, DistanceTable
+from query.senses import map_plot
+from query.senses.map_plot import plot_sense_map
 
 NS = "{http://www.w3.org/2000/svg}"
 LONG = "#7 … we walked along the old muddy [[bank]] of the river where my father once fished …"
@@ -170,7 +172,7 @@ def test_sense_map_svg_draws_every_point_in_its_sense_group(tmp_path, caplog):
         assert styles == {f"fill: {TAB10[sense]}; fill-opacity: 0.8"}
         fills.append(TAB10[sense])
         assert texts(group(root, f"legend-{sense}")) == [LEGEND[sense]]
-    legend_marks = group(root, "legend").iter(f"{NS}use")
+    legend_marks = list(group(root, "legend").iter(f"{NS}use"))[: len(fills)]
     assert [m.get("style") for m in legend_marks] == [f"fill: {c}" for c in fills]  # opaque
     shown = texts(root)
     for text in ("'bank' on layer 2: 3 senses", "PC 1 (41%)", "PC 2 (22%)"):
@@ -212,7 +214,7 @@ def test_sense_map_png_has_the_size_asked_and_opaque_sense_colours(tmp_path):
     points, senses = make_map()
     out = plot_sense_map(tmp_path / "m.png", points, senses, LEGEND, title="t")
     with Image.open(out) as image:
-        assert image.size == plots.MAP_SIZE
+        assert image.size == map_plot.MAP_SIZE
     colours = pixels(out)
     assert all(has_colour(colours, rgb(colour)) for colour in TAB10)
     out = plot_sense_map(tmp_path / "small.png", points, senses, LEGEND, title="t", size=(641, 433))
@@ -221,12 +223,12 @@ def test_sense_map_png_has_the_size_asked_and_opaque_sense_colours(tmp_path):
 
 
 def test_opacity_and_marker_size_fall_as_points_grow():
-    alphas = [plots._alpha(n) for n in (10, 300, 3_000, 20_000, 10**6)]
-    sizes = [plots._marker_size(n) for n in (10, 300, 3_000, 20_000, 10**6)]
+    alphas = [map_plot._alpha(n) for n in (10, 300, 3_000, 20_000, 10**6)]
+    sizes = [map_plot._marker_size(n) for n in (10, 300, 3_000, 20_000, 10**6)]
     assert alphas[:2] == [0.8, 0.8] and alphas[-2:] == [0.15, 0.15]
     assert alphas == sorted(alphas, reverse=True) and sizes == sorted(sizes, reverse=True)
-    assert len({tuple(c) for c in plots._colours(20)}) == 20
-    assert [tuple(c) for c in plots._colours(3)] == [tuple(c) for c in plots._colours(13)[:3]]
+    assert len({tuple(c) for c in plots.colours(20)}) == 20
+    assert [tuple(c) for c in plots.colours(3)] == [tuple(c) for c in plots.colours(13)[:3]]
 
 
 @pytest.mark.parametrize("name", ["d.jpg", "d", "d.png.txt"])
@@ -275,6 +277,7 @@ def test_importing_the_query_side_does_not_import_matplotlib():
     assert done.stdout.strip() == "False"
 
 
-def test_docstring_examples():
-    result = doctest.testmod(plots)
+@pytest.mark.parametrize("module", [plots, map_plot])
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

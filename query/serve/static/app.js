@@ -6,11 +6,13 @@
  * path prefix) and draws five views, each a <section> of index.html with a tab:
  *   - Neighbours: keyword-in-context lines of the occurrences nearest to a query (a word, a
  *     stored occurrence, or a sentence typed by the user); a line's button searches from it.
- *   - Senses: the word's senses with their share and typical examples, and the 2-D map of its
- *     occurrences drawn as inline SVG (one circle per occurrence, coloured by sense).
+ *   - Senses: the word's senses with their share and typical examples (identical sentences
+ *     once), and the 2-D map of its occurrences drawn as inline SVG (one circle per occurrence,
+ *     coloured by sense, ticks on both axes).
  *   - Distances: per layer, the cosine-distance matrix between the lines ticked.
- *   - Compare: the word's sense shares in each group of a metadata field (a table with stacked
- *     bars) and the change scores (APD, PRT, JSD) between every two groups.
+ *   - Compare: the word's senses, each with its most typical occurrence, their shares in each
+ *     group of a metadata field (a table with stacked bars) and the change scores (APD, PRT,
+ *     JSD) between every two groups.
  *   - Changes: the words ranked by how much they change between two groups of a field.
  * Where the index has metadata fields (api/<index>/fields), the search form also has a filter
  * ("Only where", an SQL condition) sent as `where` with every search of the word.
@@ -231,8 +233,8 @@ function searchContext(event) {
 function loadSenses() {
   const word = $("word").value.trim() || state.word;
   if (!word) return $("senses").replaceChildren(el("p", { class: "empty" }, "Search for a word first."));
-  const params = { word, layer: $("layer").value, dedupe: $("dedupe").checked ? "true" : "",
-    where: filterValue() };
+  // Identical sentences once, with their count: a corpus repeats its boilerplate.
+  const params = { word, layer: $("layer").value, dedupe: "true", where: filterValue() };
   const key = `${state.index.name} ${JSON.stringify(params)}`;
   if (state.loaded.senses === key) return;
   load("senses", `Finding the senses of “${word}”…`, async () => {
@@ -262,35 +264,73 @@ function renderSenses(data, map, word, where) {
     el("div", { class: "senses-layout" }, el("ol", { class: "sense-list" }, senses), senseMap(map)));
 }
 
-/* The map: one circle per occurrence on the two principal axes; hover shows it, click searches. */
+/* About `n` round values (steps of 1, 2 or 5 times a power of ten) between lo and hi. */
+function roundTicks(lo, hi, n = 6) {
+  if (!(hi > lo)) return { values: [lo], decimals: 2 };
+  const raw = (hi - lo) / n;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw * (1 - 1e-9));
+  const values = [];
+  for (let i = Math.ceil(lo / step - 1e-9); i * step <= hi + step * 1e-9; i += 1) values.push(i * step);
+  return { values, decimals: Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) };
+}
+
+/* The map: one circle per occurrence on the two principal axes, with ticks of their values;
+ * hover shows an occurrence, click searches from it. */
 function senseMap(map) {
-  const [width, height, pad] = [560, 420, 36];
-  const xs = map.points.map((p) => p.x);
-  const ys = map.points.map((p) => p.y);
-  const scale = (values, from, to) => {
-    const [lo, hi] = [Math.min(...values), Math.max(...values)];
-    return (v) => (hi > lo ? from + ((v - lo) / (hi - lo)) * (to - from) : (from + to) / 2);
-  };
+  const [width, height] = [560, 440];
+  const frame = { left: 70, right: width - 14, top: 12, bottom: height - 54 };
+  const extent = (values) => [Math.min(...values), Math.max(...values)];
+  const [xs, ys] = [extent(map.points.map((p) => p.x)), extent(map.points.map((p) => p.y))];
+  const scale = ([lo, hi], from, to) => (v) => (hi > lo ? from + ((v - lo) / (hi - lo)) * (to - from) : (from + to) / 2);
   const inset = 10; // points stay off the frame
-  const [sx, sy] = [scale(xs, pad + inset, width - pad / 2 - inset),
-    scale(ys, height - pad - inset, pad / 2 + inset)];
+  const [sx, sy] = [scale(xs, frame.left + inset, frame.right - inset),
+    scale(ys, frame.bottom - inset, frame.top + inset)];
   const byOccurrence = new Map(map.points.map((p) => [String(p.occurrence), p]));
   const points = map.points.map((p) => svg("circle", { class: "point", cx: sx(p.x).toFixed(1),
     cy: sy(p.y).toFixed(1), r: 4.5, fill: senseColour(p.sense), "data-sense": p.sense,
     "data-occurrence": p.occurrence }));
+  // Each sense's centre: the mean of its points, a cross in its colour on a dark one, over them.
+  const centres = map.senses.map((s) => {
+    const mine = map.points.filter((p) => p.sense === s.sense);
+    if (!mine.length) return null;
+    const [cx, cy] = [sx(mine.reduce((t, p) => t + p.x, 0) / mine.length),
+      sy(mine.reduce((t, p) => t + p.y, 0) / mine.length)];
+    const arm = 8;
+    const d = `M${cx - arm},${cy - arm}L${cx + arm},${cy + arm}M${cx - arm},${cy + arm}L${cx + arm},${cy - arm}`;
+    return svg("g", { class: "centre", "data-sense": s.sense, "data-x": cx.toFixed(1), "data-y": cy.toFixed(1) },
+      svg("title", {}, `centre of sense ${s.sense}`), svg("path", { class: "centre-edge", d }),
+      svg("path", { class: "centre-mark", d, stroke: senseColour(s.sense) }));
+  });
+  const ticks = (axis, [lo, hi], place) => {
+    const { values, decimals } = roundTicks(lo, hi);
+    return values.map((v) => {
+      const text = v.toFixed(decimals).replace(/^-(0\.?0*)$/, "$1").replace("-", "−");
+      return svg("g", { class: `tick tick-${axis}`, "data-value": v }, place(v, text));
+    });
+  };
+  const xTicks = ticks("x", xs, (v, text) => [
+    svg("line", { x1: sx(v).toFixed(1), x2: sx(v).toFixed(1), y1: frame.bottom, y2: frame.bottom + 5 }),
+    svg("text", { x: sx(v).toFixed(1), y: frame.bottom + 20, "text-anchor": "middle" }, text)]);
+  const yTicks = ticks("y", ys, (v, text) => [
+    svg("line", { x1: frame.left - 5, x2: frame.left, y1: sy(v).toFixed(1), y2: sy(v).toFixed(1) }),
+    svg("text", { x: frame.left - 8, y: (sy(v) + 5).toFixed(1), "text-anchor": "end" }, text)]);
   const drawn = map.drawn < map.total ? `a sample of ${count(map.drawn)} of ${count(map.total)}` : count(map.total);
   const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
     "aria-label": `Map of ${drawn} occurrences of ${map.word}, coloured by sense`,
     onmouseover: (e) => tip(e, byOccurrence.get(e.target.dataset?.occurrence)),
     onmouseout: () => ($("map-tip").hidden = true),
     onclick: (e) => e.target.dataset?.occurrence && searchFrom(Number(e.target.dataset.occurrence)) },
-    svg("rect", { class: "frame", x: pad, y: pad / 2, width: width - 1.5 * pad, height: height - 1.5 * pad }),
-    svg("text", { class: "axis", x: width / 2, y: height - 10, "text-anchor": "middle" }, map.axes[0]),
-    svg("text", { class: "axis", x: 14, y: height / 2, "text-anchor": "middle",
-      transform: `rotate(-90 14 ${height / 2})` }, map.axes[1]),
-    points);
+    svg("rect", { class: "frame", x: frame.left, y: frame.top, width: frame.right - frame.left,
+      height: frame.bottom - frame.top }),
+    xTicks, yTicks,
+    svg("text", { class: "axis", x: (frame.left + frame.right) / 2, y: height - 8, "text-anchor": "middle" }, map.axes[0]),
+    svg("text", { class: "axis", x: 14, y: (frame.top + frame.bottom) / 2, "text-anchor": "middle",
+      transform: `rotate(-90 14 ${(frame.top + frame.bottom) / 2})` }, map.axes[1]),
+    points, centres);
   return el("figure", { id: "sense-map", class: "sense-map" }, picture,
-    el("figcaption", {}, `${drawn} occurrences on the two directions of largest variance. `,
+    el("figcaption", {}, `${drawn} occurrences on the two directions of largest variance of their `,
+      "unit vectors (the ticks: coordinates along each); a cross marks each sense's centre. ",
       "Hover over a point to read it; click it to search from it."),
     el("ul", { class: "legend" }, map.senses.map((s) => el("li", {},
       el("span", { class: "swatch", style: `background:${senseColour(s.sense)}` }),
@@ -435,8 +475,9 @@ function runCompare(event) {
   const query = compareQuery();
   if (!query.word) return setStatus("Search for a word first.", true);
   load("compare", `Comparing “${query.word}” by ${query.by}…`, busy("compare", async () => {
-    const data = await indexApi("compare", query);
-    return () => { state.loaded.compare = compareKey(query); renderCompare(data, query); };
+    const examples = { word: query.word, layer: query.layer, examples: 1, dedupe: "true", where: query.where };
+    const [data, senses] = await Promise.all([indexApi("compare", query), indexApi("senses", examples)]);
+    return () => { state.loaded.compare = compareKey(query); renderCompare(data, query, senses); };
   }));
 }
 
@@ -450,7 +491,10 @@ function stackedBar(senses, group) {
       style: `width:${(100 * group.shares[i]).toFixed(2)}%;background:${senseColour(s.sense)}` })));
 }
 
-function renderCompare(data, query) {
+/* Compare: the shares table, the scores table, and each sense with its most typical occurrence
+ * (`senses`: the answer of api/<index>/senses for the same word, one example each). */
+function renderCompare(data, query, senses) {
+  const example = (sense) => senses?.senses.find((s) => s.sense === sense)?.examples[0];
   const swatch = (sense) => el("span", { class: "swatch", style: `background:${senseColour(sense)}`,
     "aria-hidden": "true" });
   const shares = el("table", { class: "compare-table" },
@@ -475,8 +519,13 @@ function renderCompare(data, query) {
       el("td", { class: "num" }, count(pair.count_from)), el("td", { class: "num" }, count(pair.count_to)),
       ["apd", "prt", "jsd"].map((score) => el("td", { class: `score ${score}` }, fixed(pair[score])))))));
   $("compare-result").replaceChildren(...[
-    el("ul", { class: "legend compare-legend", "aria-label": "Senses" }, data.senses.map((s) =>
-      el("li", { "data-sense": s.sense }, swatch(s.sense), `Sense ${s.sense}: ${s.label}`))),
+    el("ul", { class: "legend compare-legend", "aria-label": "Senses" }, data.senses.map((s) => {
+      const typical = example(s.sense);
+      return el("li", { "data-sense": s.sense }, el("span", { class: "sense-name" }, swatch(s.sense),
+        `Sense ${s.sense}: ${s.label}`), typical && el("button", { type: "button", class: "sense-example",
+        "data-occurrence": typical.occurrence, title: `Search from occurrence ${typical.occurrence}`,
+        onclick: () => searchFrom(typical.occurrence) }, "e.g. ", marked(typical.sentence, typical.position)));
+    })),
     el("div", { class: "table-wrap" }, shares),
     data.ungrouped > 0 && el("p", { class: "summary" },
       `${plural(data.ungrouped, "occurrence")} with no ${data.by} ${data.ungrouped === 1 ? "is" : "are"} left out.`),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,7 +96,9 @@ def test_append_refuses_other_settings_and_unfinished_builds(tmp_path, parts):
     with pytest.raises(
         IndexStateError, match=r"cannot be appended \(layers: \[0, 2\] -> \[0, 1, 2\]"
     ):
-        build(second, out, append=True)
+        build(second, out, append=True, layers=(0, 1, 2))
+    with pytest.raises(IndexStateError, match=r"cannot be appended \(dtype: 'float16' -> 'int8'"):
+        build(second, out, append=True, dtype="int8")
     with pytest.raises(IndexStateError, match="holds no index to append to"):
         build(second, tmp_path / "new", append=True)
     broken = tmp_path / "broken"
@@ -107,6 +110,34 @@ def test_append_refuses_other_settings_and_unfinished_builds(tmp_path, parts):
         )
     with pytest.raises(IndexStateError, match="the build is not finished"):
         build(second, broken, append=True)
+
+
+def test_an_append_takes_every_setting_it_is_not_given_from_the_index(tmp_path, parts):
+    first, second, _, _ = parts
+    out = tmp_path / "idx"
+    chosen: dict[str, Any] = dict(
+        model="demo", layers=(0, 2), dtype="float32", errors="replace", max_sentence_tokens=9
+    )
+    run_build(first, BuildConfig(out=out, shard_rows=300, **chosen), load_encoder=loader())
+    before = read_manifest(out).settings
+    seen: list[BuildConfig] = []
+
+    def load(config: BuildConfig):
+        seen.append(config)
+        return loader()(config)
+
+    report = run_build(second, BuildConfig(out=out, append=True), load_encoder=load)
+    (config,) = seen
+    assert (config.model, config.layers, config.dtype, config.shard_rows) == (
+        "demo",
+        (0, 2),
+        "float32",
+        300,
+    )
+    assert (config.errors, config.max_sentence_tokens) == ("replace", 9)
+    manifest = read_manifest(out)
+    assert manifest.settings == before and len(manifest.corpora) == 2
+    assert report.layers == (0, 2) and report.dtype == "float32"
 
 
 def test_sigkill_during_an_append_then_rerun_gives_the_uninterrupted_append(tmp_path, parts):

@@ -241,17 +241,26 @@ class Recorder:
     bars = False
 
     def __init__(self) -> None:
-        self.started: tuple[int | None, int] | None = None
-        self.positions: list[int] = []
-        self.tokens = 0
+        self.started: tuple[int, int | None, bool] | None = None
+        self.done = 0
+        self.seen: list[tuple[int, int | None, bool]] = []
+        self.stages: list[tuple[str, int]] = []
+        self.steps: list[str] = []
         self.notes: list[str] = []
 
-    def start(self, total_bytes: int | None, position: int) -> None:
-        self.started = (total_bytes, position)
+    def start(self, done: int, total: int | None, exact: bool) -> None:
+        self.started = (done, total, exact)
+        self.done = done
 
-    def advance(self, tokens: int, position: int) -> None:
-        self.tokens += tokens
-        self.positions.append(position)
+    def advance(self, tokens: int, total: int | None, exact: bool) -> None:
+        self.done += tokens
+        self.seen.append((self.done, total, exact))
+
+    def stage(self, name: str, steps: int) -> None:
+        self.stages.append((name, steps))
+
+    def step(self, message: str) -> None:
+        self.steps.append(message)
 
     def note(self, message: str) -> None:
         self.notes.append(message)
@@ -260,8 +269,8 @@ class Recorder:
         pass
 
 
-def test_progress_sees_every_token_and_the_input_position(tmp_path, corpus):
-    out, size = tmp_path / "idx", corpus.stat().st_size
+def test_progress_follows_the_tokens_encoded_then_the_index_steps(tmp_path, corpus):
+    out = tmp_path / "idx"
     with pytest.raises(RuntimeError):
         build(corpus, out, fake={"fail_after": 90})
     committed = read_manifest(out).n_occurrences
@@ -269,13 +278,19 @@ def test_progress_sees_every_token_and_the_input_position(tmp_path, corpus):
     config = BuildConfig(out=out, shard_rows=400)
     report = run_build(corpus, config, load_encoder=loader(), progress=recorder)
     assert recorder.started is not None
-    total, first = recorder.started
-    assert total == size and 0 < first <= size  # the reader reads ahead in 1 MiB blocks
-    assert recorder.tokens == report.encoded_tokens == report.tokens - committed
-    assert recorder.positions == sorted(recorder.positions) and recorder.positions[-1] == size
+    done, total, _ = recorder.started
+    assert done == committed > 0  # the committed shards' tokens count as done
+    assert total is not None and total >= committed
+    assert recorder.done == report.tokens == committed + report.encoded_tokens
+    counts = [n for n, _, _ in recorder.seen]
+    assert counts == sorted(counts) and counts[-1] == report.tokens
+    assert all(t is not None and n <= t for n, t, _ in recorder.seen)  # never ahead of the work
+    assert recorder.seen[-1][1:] == (report.tokens, True)  # exact once the input is read
     assert recorder.notes[0].startswith("resuming: skipping the ")
-    assert "building the lexicon" in recorder.notes
-    assert any(n.startswith("layer 2: Flat, recall@10 1.000") for n in recorder.notes)
+    assert recorder.stages == [("index", 5)]  # tables, lexicon, three layers
+    assert len(recorder.steps) == 5
+    assert recorder.steps[:2] == ["wrote the metadata tables", "built the lexicon (45 token types)"]
+    assert recorder.steps[4].startswith("layer 2: Flat, recall@10 1.000")
 
 
 def test_recall_is_measured_for_approximate_indexes_only(tmp_path, corpus):

@@ -60,7 +60,7 @@ def test_rerun_with_other_settings_is_refused_then_overwritten(tmp_path, corpus,
     assert done.exit_code == 0 and "already complete" in done.stdout
     over = runner.invoke(app, ["build", str(corpus), "--out", out, "--layers", "2", "--overwrite"])
     assert over.exit_code == 0, over.output
-    assert "layers 2)" in over.stdout
+    assert "vectors, layer 2)" in over.stdout
 
 
 @pytest.mark.parametrize(

@@ -177,7 +177,7 @@ def test_stats_are_updated_while_streaming(make_corpus):
         next(stream)
         assert (corpus.stats.sentences, corpus.stats.tokens) == (1, 2)
         next(stream)
-        assert corpus.stats == ReadStats(sentences=2, tokens=3, bytes_read=6)
+        assert corpus.stats == ReadStats(sentences=2, tokens=3, bytes_read=6, text_bytes=6)
 
 
 @pytest.mark.parametrize(
@@ -199,3 +199,15 @@ def test_config_is_validated(options, message):
 def test_doctests(module):
     result = doctest.testmod(module)
     assert (result.failed, result.attempted > 0) == (0, True)
+
+
+def test_the_part_read_follows_the_lines_given_not_the_bytes_read_ahead(make_corpus):
+    path = make_corpus("c.txt", "a b\n" * 1000)
+    with open_corpus(path) as corpus:
+        stream = iter(corpus)
+        next(stream)
+        assert corpus.stats.bytes_read >= corpus.stats.text_bytes == 4
+        assert corpus.fraction_read() == 4 / 4000
+        for _ in range(249):
+            next(stream)
+        assert corpus.fraction_read() == 0.25

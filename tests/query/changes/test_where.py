@@ -189,7 +189,7 @@ def test_metadata_is_joined_to_a_finished_index_without_re_encoding(built, tmp_p
     table = tmp_path / "docs.tsv"
     table.write_text("doc_id\tdecade\tscore\nd0\t1990s\t0.5\nghost\t2000s\t1\n")
     report = join_metadata(root, table)
-    assert "1 rows name no document" in report.lines()[0]
+    assert "1 row naming no document" in report.lines()[0]
     index = SenseIndex.open(root)
     assert (index.fields.fields["score"].type, index.fields.fields["score"].level) == (
         "float",

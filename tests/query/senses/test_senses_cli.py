@@ -87,6 +87,26 @@ def test_context_is_tagged_and_the_map_drawn(index_dir, tmp_path):
     text = picture.read_text(encoding="utf-8")
     assert "all 80 occurrences drawn" in text
     assert all(sense["label"].split(", ")[0] in text for sense in data["senses"])
+    assert all(f"centre-{sense['sense']}" in groups for sense in data["senses"])
+    assert "context" in groups
+    far = f"{tag['distances'][tag['sense']]:.2f} from its centre"
+    assert f"your sentence, sense {tag['sense']} ({far}): The [[bat]] flew out of the cave" in text
+
+
+def test_a_stored_sentence_given_as_context_lands_on_its_own_point(index_dir):
+    from query.senses.projection import context_mark, sense_map
+
+    index = SenseIndex.open(index_dir)
+    senses = index.senses("bat")
+    drawn = sense_map(index, senses, 1_000)
+    (stored,) = index.rows.lookup(senses.occurrence_ids[:1])
+    tokens = stored.sentence.split(" ")
+    tokens[stored.position] = f"[[{tokens[stored.position]}]]"
+    mark = context_mark(index, senses, drawn.plane, " ".join(tokens))
+    assert (mark.x, mark.y) == pytest.approx(drawn.points[0].tolist(), abs=2e-3)
+    assert mark.sense == senses.labels[0] and mark.sentence == " ".join(tokens)
+    assert mark.distance == pytest.approx(senses.distances[0], abs=2e-3)
+    assert context_mark(index, senses, drawn.plane, senses.assign(" ".join(tokens))) == mark
 
 
 def test_dedupe_on_neighbors_adds_the_count(index_dir):
@@ -103,8 +123,8 @@ def test_dedupe_on_neighbors_adds_the_count(index_dir):
     ("args", "message"),
     [
         (("--senses", "many"), "--senses must be auto or a number, got 'many'"),
-        (("--senses", "0"), "n must be at least 1, got 0"),
-        (("--examples", "0"), "examples must be at least 1, got 0"),
+        (("--senses", "0"), "--senses must be at least 1, got 0"),
+        (("--examples", "0"), "--examples must be at least 1, got 0"),
         (("--format", "xml"), "--format"),
         (("--plot", "map.gif"), "map.gif"),
     ],
@@ -138,6 +158,7 @@ def test_distances_plot_draws_one_heatmap_per_layer(index_dir, tmp_path):
         "--plot", str(svg),
     )  # fmt: skip
     text = svg.read_text(encoding="utf-8")
-    assert code == 0 and all(f"layer {layer}" in text for layer in (0, 1, 2))
-    # shortened; a column label on each of the 3 panels, a row label on the first
-    assert text.count("… along the [[bank]] of the river …") == 3 + 1
+    assert code == 0 and all(f'id="layer-{layer}"' in text for layer in (1, 2))
+    assert 'id="layer-0"' not in text and "layer 0 left out: it ignores context" in text
+    # shortened; a column label on each of the 2 panels, a row label on the first
+    assert text.count("… along the [[bank]] of the river …") == 2 + 1

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import numpy as np
 import pytest
 from PIL import Image
 from selenium import webdriver
@@ -25,7 +26,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.query.serve.conftest import demo_index, start, stop
+from indexer.builder.pipeline import build
+from tests.query.serve.conftest import start, stop
+from tools.sample_corpus import generate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -72,8 +75,15 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chrome]:
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of 300 seeded sample sentences, built with the bundled demo model."""
-    return demo_index(tmp_path_factory.mktemp("browser-index"), 300, seed=5)
+    """An index of 300 seeded sample sentences, built with the bundled demo model; those of
+    "bank" come three times over, as a corpus's boilerplate would."""
+    root = tmp_path_factory.mktemp("browser-index")
+    sentences = [sentence.text for sentence in generate(300, 5)]
+    repeated = [text for text in sentences if "bank" in text.split(" ")]
+    corpus = root / "corpus.txt"
+    corpus.write_text("".join(f"{t}\n" for t in [*sentences, *repeated, *repeated]), "utf-8")
+    build(corpus, model="demo", out=str(root / "index"), progress=False)
+    return root / "index"
 
 
 @pytest.fixture(scope="module")
@@ -308,3 +318,99 @@ def test_an_api_error_is_shown_in_the_status_line(
     message = answer.json()["error"]["message"]
     wait(page, lambda d: d.find_element(By.ID, "status").text == message)
     assert "error" in (page.find_element(By.ID, "status").get_attribute("class") or "")
+
+
+# ---- Layout: the fold, distinct examples, the map's scale --------------------------------
+
+
+@pytest.fixture
+def laptop(page: Chrome) -> Iterator[Chrome]:
+    """The page in a viewport of exactly 1280 x 800 CSS pixels (a laptop's screen)."""
+    metrics = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        yield page
+    finally:
+        page.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def top_of(page: WebDriver, selector: str) -> tuple[float, float]:
+    """The top and bottom of the first element matching ``selector``, in the viewport."""
+    box = page.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return [r.top, r.bottom];",
+        selector,
+    )
+    return float(box[0]), float(box[1])
+
+
+def test_the_results_start_above_the_fold_at_1280_by_800(laptop: Chrome, tmp_path: Path) -> None:
+    assert laptop.execute_script("return [innerWidth, innerHeight, scrollY]") == [1280, 800, 0]
+    search(laptop, "bank")
+    wait(laptop, lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit"))
+    picture = tmp_path / "fold.png"
+    assert laptop.save_screenshot(str(picture))
+    with Image.open(picture) as image:
+        assert image.size == (1280, 800)
+    top, bottom = top_of(laptop, "#results .hit")
+    assert 0 < top < bottom <= 800  # the first hit whole, without scrolling
+    assert top_of(laptop, "#results h2")[0] < 500
+    laptop.find_element(By.ID, "senses-tab").click()
+    wait(laptop, lambda d: d.find_elements(By.CSS_SELECTOR, "#senses .sense .example"))
+    top, _ = top_of(laptop, "#senses .sense .example")
+    assert 0 < top < 800
+    assert laptop.execute_script("return scrollY") == 0
+
+
+def test_the_senses_show_distinct_examples_and_the_map_its_scale(
+    page: WebDriver, api: httpx.Client, index_name: str
+) -> None:
+    search(page, "bank")
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit"))
+    page.find_element(By.ID, "senses-tab").click()
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#sense-map circle.point"))
+    plain = get(api, f"/api/{index_name}/senses", word="bank", layer=2)
+    repeated = [s for s in plain["senses"] if len({e["sentence"] for e in s["examples"]}) < 5]
+    assert repeated, "the index repeats no sentence among the typical ones: nothing is checked"
+    deduped = get(api, f"/api/{index_name}/senses", word="bank", layer=2, dedupe=True)
+    for shown, sense in zip(page.find_elements(By.CSS_SELECTOR, "#senses .sense"),
+                            deduped["senses"], strict=True):  # fmt: skip
+        lines = shown.find_elements(By.CSS_SELECTOR, ".example")
+        ids = [int(line.get_attribute("data-occurrence") or -1) for line in lines]
+        assert ids == [e["occurrence"] for e in sense["examples"]]
+        sentences = [e["sentence"] for e in sense["examples"]]
+        assert len(set(sentences)) == len(sentences) == len(lines)
+        copies = [line.find_elements(By.CLASS_NAME, "dupes") for line in lines]
+        assert [c[0].text if c else "" for c in copies] == [
+            f"(+{e['duplicates']} identical)" if e["duplicates"] else "" for e in sense["examples"]
+        ]
+
+    drawn = get(api, f"/api/{index_name}/senses/map", word="bank", layer=2, max_points=1000)
+    for axis, key, place in (("x", "x", "x1"), ("y", "y", "y1")):
+        ticks = page.find_elements(By.CSS_SELECTOR, f"#sense-map .tick-{axis}")
+        assert len(ticks) >= 3
+        values = [float(t.get_attribute("data-value") or "nan") for t in ticks]
+        coords = [p[key] for p in drawn["points"]]
+        assert min(coords) - 1e-9 <= values[0] < values[-1] <= max(coords) + 1e-9
+        steps = np.diff(values)
+        assert np.allclose(steps, steps[0])  # evenly spaced round values
+        labels = [t.find_element(By.TAG_NAME, "text").text.replace("\u2212", "-") for t in ticks]
+        assert [float(label) for label in labels] == pytest.approx(values, abs=1e-9)
+        where = [float(t.find_element(By.TAG_NAME, "line").get_attribute(place) or "nan")
+                 for t in ticks]  # fmt: skip
+        assert where == sorted(where, reverse=axis == "y")  # y grows upwards
+    caption = page.find_element(By.CSS_SELECTOR, "#sense-map figcaption").text
+    assert "the ticks: coordinates along each" in caption
+
+    # each sense's centre: the mean of its points (the scale is linear: the mean of the circles)
+    centres = page.find_elements(By.CSS_SELECTOR, "#sense-map g.centre")
+    drawn_senses = sorted({p["sense"] for p in drawn["points"]})
+    assert [int(c.get_attribute("data-sense") or -1) for c in centres] == drawn_senses
+    for centre in centres:
+        sense = centre.get_attribute("data-sense")
+        circles = page.find_elements(By.CSS_SELECTOR, f'#sense-map circle[data-sense="{sense}"]')
+        for axis in ("x", "y"):
+            mean = np.mean([float(c.get_attribute(f"c{axis}") or "nan") for c in circles])
+            assert float(centre.get_attribute(f"data-{axis}") or "nan") == pytest.approx(
+                mean, abs=0.1
+            )

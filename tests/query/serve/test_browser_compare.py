@@ -115,9 +115,19 @@ def test_compare_shows_the_api_shares_and_scores(
         assert bar.get_attribute("role") == "img"
         assert (bar.get_attribute("aria-label") or "").startswith(f"{group['group']}: sense ")
     legend = page.find_elements(By.CSS_SELECTOR, "#compare-result .compare-legend li")
-    assert [li.text for li in legend] == [
+    assert [li.find_element(By.CLASS_NAME, "sense-name").text for li in legend] == [
         f"Sense {s['sense']}: {s['label']}" for s in expected["senses"]
     ]
+    # each sense with its most typical occurrence: the first example of the senses the API gives
+    typical = get(api, f"/api/{PERIODS}/senses", word="bank", layer=2, examples=1, dedupe=True)
+    assert [s["sense"] for s in typical["senses"]] == senses
+    for li, sense in zip(legend, typical["senses"], strict=True):
+        (example,) = li.find_elements(By.CLASS_NAME, "sense-example")
+        (first,) = sense["examples"]
+        assert int(example.get_attribute("data-occurrence") or -1) == first["occurrence"]
+        assert example.find_element(By.TAG_NAME, "mark").text == first["token"] == "bank"
+        assert example.text == f"e.g. {first['sentence']}"
+    assert len({li.find_element(By.CLASS_NAME, "sense-example").text for li in legend}) == 2
 
     (pair,) = expected["pairs"]
     (line,) = rows(page, "#compare-result .pairs-table")

@@ -104,5 +104,5 @@ def test_only_several_workers_recycle_connections(tmp_path):
     assert recycling(replace(one, workers=2, connection_seconds=0)) == []
     again = settings_from_json(settings_to_json(replace(one, workers=2, connection_seconds=2)))
     assert again.connection_seconds == 2
-    with pytest.raises(QueryError, match="--connection-seconds must be at least 0, got -1"):
+    with pytest.raises(QueryError, match="connection_seconds must be at least 0, got -1"):
         ServeSettings(indexes={"x": tmp_path}, connection_seconds=-1)
