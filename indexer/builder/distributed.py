@@ -39,9 +39,9 @@ from indexer.builder.parts import (
     plan_parts,
     scan_corpus,
 )
-from indexer.builder.pipeline import complete_run, make_report, model_name, settings_block
 from indexer.builder.plan import resolve_layers, settings_changes
 from indexer.builder.progress import make_progress
+from indexer.builder.run import complete_run, make_report, model_name, settings_block
 from indexer.errors import ConfigError, IndexStateError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
 from indexer.store.layout import IndexLayout
@@ -103,7 +103,7 @@ class PartEncoder:
     def __init__(self, config: BuildConfig, threads: int) -> None:
         import torch
 
-        from indexer.builder.pipeline import load_model
+        from indexer.builder.run import load_model
 
         torch.set_num_threads(threads)
         self.config = config

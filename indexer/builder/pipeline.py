@@ -21,6 +21,14 @@ from indexer.builder.indexing import (
 from indexer.builder.memory import release_free_memory
 from indexer.builder.plan import appending_config, decide_start, resolve_layers
 from indexer.builder.progress import Progress, make_progress
+from indexer.builder.run import (
+    complete_run,
+    encoder_device,
+    load_model,
+    make_report,
+    model_name,
+    settings_block,
+)
 from indexer.builder.runner import (
     BuildEncoder,
     StreamPlan,
@@ -29,44 +37,14 @@ from indexer.builder.runner import (
     stream_corpus,
 )
 from indexer.corpus import CorpusReader, fingerprint, open_corpus
-from indexer.errors import ConfigError, ModelNotFoundError
+from indexer.errors import ConfigError
 from indexer.store.directory import clear_index, discard_uncommitted, exclusive, read_existing
 from indexer.store.layout import IndexLayout
 from indexer.store.manifest import Manifest, now, write_manifest
-from indexer.store.records import CorpusRecord, ModelSettings, RunRecord, SegmentRecord, Settings
+from indexer.store.records import CorpusRecord, RunRecord, SegmentRecord
 from indexer.store.shards import load_state
-from indexer.store.summary import IndexInfo
 
 EncoderLoader = Callable[[BuildConfig], BuildEncoder]
-
-
-def encoder_device(encoder: BuildEncoder) -> str:
-    """Where ``encoder`` runs (``cpu``, ``cuda``...); ``cpu`` for encoders that do not say."""
-    return str(getattr(encoder, "device", "cpu"))
-
-
-def model_name(config: BuildConfig) -> str:
-    """The model ``config`` names, else the registry's default model."""
-    from indexer.encoder.registry import load_registry
-
-    return config.model if config.model is not None else load_registry().default
-
-
-def load_model(config: BuildConfig) -> BuildEncoder:
-    """The encoder ``config`` names, or the registry's default model with a way out offline."""
-    from indexer.encoder.loader import load_encoder
-
-    if config.model is not None:
-        return load_encoder(config.model, state=config.state, device=config.device)
-    name = model_name(config)
-    try:
-        return load_encoder(name, state=config.state, device=config.device)
-    except ModelNotFoundError as err:
-        raise ModelNotFoundError(
-            f"no --model given and the default model {name!r} is not available offline: run "
-            f"`indexer models download {name}` (needs internet), or pass --model demo (bundled, "
-            "works offline) or --model PATH (a model directory)"
-        ) from err
 
 
 def build(
@@ -128,24 +106,6 @@ def configure(config: BuildConfig | None, options: Mapping[str, Any]) -> BuildCo
     if unknown:
         raise ConfigError(f"unknown build option {unknown[0]!r}; known: {', '.join(sorted(known))}")
     return dataclasses.replace(config or BuildConfig(), **options)
-
-
-def settings_block(
-    config: BuildConfig, encoder: BuildEncoder, reader_format: str, layers: tuple[int, ...]
-) -> Settings:
-    """The settings a rerun, or an appended corpus, must match to share the directory."""
-    reader = dataclasses.asdict(config.reader_config())
-    reader["format"] = reader_format
-    return Settings(
-        model=ModelSettings(identity=encoder.identity, family=encoder.family, dim=encoder.dim),
-        state=config.state,
-        layers=tuple(layers),
-        dtype=config.dtype,
-        reader=reader,
-        shard_rows=config.shard_rows,
-        carry_batch_size=config.carry_batch_size if config.state == "carry" else None,
-        index=dataclasses.asdict(config.index_config()),
-    )
 
 
 def run_build(
@@ -226,17 +186,6 @@ def run_build(
     return make_report(layout, manifest, started, encoded, resumed_from, appended=start == "append")
 
 
-def complete_run(layout: IndexLayout, manifest: Manifest, started: float, encoded: int) -> None:
-    """Record the run's tokens and seconds, mark the index complete, write the manifest."""
-    seconds = time.perf_counter() - started
-    manifest.runs[-1] = dataclasses.replace(
-        manifest.runs[-1], encoded_tokens=encoded, seconds=round(seconds, 3)
-    )
-    manifest.timings["total_s"] = round(manifest.timings.get("total_s", 0.0) + seconds, 3)
-    manifest.complete = True
-    write_manifest(layout, manifest)
-
-
 def add_corpus(manifest: Manifest, corpus: CorpusRecord) -> None:
     """Enter ``corpus`` in a finished manifest as the next corpus, in a new segment that starts
     after the committed shards."""
@@ -288,38 +237,3 @@ def _stream(
     manifest.timings["encode_s"] = round(manifest.timings.get("encode_s", 0.0) + elapsed, 3)
     write_manifest(layout, manifest)
     return counts.encoded_tokens
-
-
-def make_report(
-    layout: IndexLayout,
-    manifest: Manifest,
-    started: float,
-    encoded: int,
-    resumed_from: int,
-    *,
-    done: bool = False,
-    appended: bool = False,
-) -> BuildReport:
-    """The :class:`BuildReport` of a manifest (through its summary) and of this run."""
-    seconds = time.perf_counter() - started
-    info = IndexInfo.from_manifest(layout.root, manifest)
-    return BuildReport(
-        out=layout.root,
-        sentences=info.sentences,
-        tokens=info.occurrences,
-        documents=info.documents,
-        types=info.types,
-        skipped=info.skipped,
-        shards=info.shards,
-        layers=info.layers,
-        dim=info.dim,
-        dtype=info.dtype,
-        indexes=info.indexes,
-        seconds=seconds,
-        encoded_tokens=encoded,
-        tokens_per_second=encoded / seconds if seconds > 0 else 0.0,
-        bytes_written=info.bytes_on_disk,
-        resumed_from_shard=resumed_from,
-        already_complete=done,
-        appended=appended,
-    )

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from indexer.builder import BuildConfig, build, run_build
-from indexer.builder.pipeline import load_model
+from indexer.builder.run import load_model
 from indexer.encoder.loader import load_encoder
 from indexer.store import read_manifest
 from tests.indexer.builder.conftest import make_sentences, write_corpus
