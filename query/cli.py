@@ -58,6 +58,14 @@ WhereOption = Annotated[
         "\"year >= 1990 AND genre = 'news'\" (needs the [sql] extra)."
     ),
 ]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        help="Sentence or document fields to add as columns, e.g. year,genre (lemma and UPOS "
+        "are shown wherever the index has them).",
+    ),
+]
 ByOption = Annotated[str, typer.Option(help="The metadata field whose groups are compared.")]
 BinsOption = Annotated[
     str | None,
@@ -118,6 +126,7 @@ def neighbors(
     pos: PosOption = None,
     any_case: AnyCaseOption = False,
     where: WhereOption = None,
+    fields: FieldsOption = None,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
@@ -140,6 +149,7 @@ def neighbors(
         pos=pos,
         any_case=any_case,
         where=where,
+        fields=fields,
     )
     typer.echo(render_neighbors(result, fmt, bold=_bold()))
 
@@ -153,6 +163,7 @@ def occurrences(
     where: WhereOption = None,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     limit: Annotated[int, typer.Option(help="Occurrences listed (0: all).")] = 20,
+    fields: FieldsOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """The occurrences of a word, lemma or part of speech in corpus order, in context."""
@@ -160,7 +171,7 @@ def occurrences(
 
     _check_format(fmt)
     result = _open(index, None, options.DEVICE).occurrences(
-        word, limit or None, lemma=lemma, pos=pos, any_case=any_case, where=where
+        word, limit or None, lemma=lemma, pos=pos, any_case=any_case, where=where, fields=fields
     )
     typer.echo(render_occurrences(result, fmt, bold=_bold()))
 
@@ -189,14 +200,25 @@ def senses(
     pos: PosOption = None,
     any_case: AnyCaseOption = False,
     where: WhereOption = None,
+    fields: FieldsOption = None,
+    assignments: Annotated[
+        bool,
+        typer.Option(
+            "--assignments",
+            help="Write every occurrence's sense and its distance to the sense's centre "
+            "instead of the senses.",
+        ),
+    ] = False,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
 ) -> None:
     """The senses of a word over all its occurrences: sizes, labels, typical uses, a map."""
-    from query.render import render_senses
+    from query.render import render_assignments, render_senses
 
     _check_format(fmt)
+    if assignments and context is not None:
+        raise QueryError("--assignments writes the corpus's occurrences; tag --context without it")
     wanted = _parse_senses(n)
     if plot is not None:
         from query.plots import picture_format
@@ -214,9 +236,13 @@ def senses(
         pos=pos,
         any_case=any_case,
         where=where,
+        fields=fields,
     )
     tag = result.assign(context) if context is not None else None
-    typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
+    if assignments:
+        typer.echo(render_assignments(result, fmt))
+    else:
+        typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
     if plot is not None:
         typer.echo(f"wrote {opened.plot_senses(result, plot, context=tag)}", err=True)
 
@@ -246,19 +272,16 @@ def compare(
 ) -> None:
     """A word's occurrences per group of a field: sense shares, and APD, PRT and JSD between
     groups."""
-    from query.changes.compare import compare as compare_groups
-    from query.changes.groups import parse_bins
     from query.render import render_comparison
-    from query.selection import Selection
 
     _check_format(fmt)
     if plot is not None:
         from query.plots import picture_format
 
         picture_format(plot)
-    selection = Selection(word, lemma, pos, any_case, where)
-    opened = _open(index, None, options.DEVICE)
-    result = compare_groups(opened, selection, by, bins=parse_bins(bins), layer=layer)
+    result = _open(index, None, options.DEVICE).compare(
+        by, word, bins=bins, layer=layer, lemma=lemma, pos=pos, any_case=any_case, where=where
+    )
     typer.echo(render_comparison(result, fmt))
     if plot is not None:
         from query.changes.plot import plot_shares
@@ -272,12 +295,14 @@ def changes(
     source: Annotated[str, typer.Option("--from", help="The group compared from.")],
     target: Annotated[str, typer.Option("--to", help="The group compared to.")],
     bins: BinsOption = None,
-    min_count: Annotated[int, typer.Option(help="Occurrences a word needs in each group.")] = 20,
+    min_count: Annotated[
+        int, typer.Option(help="Occurrences a word needs in each group.")
+    ] = options.MIN_COUNT,
     score: Annotated[
         str,
         typer.Option(help="prt (mean vectors), apd (pairwise distances) or jsd (senses)."),
     ] = options.CHANGE_SCORE,
-    n: Annotated[int, typer.Option("-n", help="Words shown (0: all).")] = 50,
+    n: Annotated[int, typer.Option("-n", help="Words shown (0: all).")] = options.CHANGES_SHOWN,
     where: WhereOption = None,
     words: Annotated[
         str | None,
@@ -288,17 +313,14 @@ def changes(
     fmt: FormatOption = "table",
 ) -> None:
     """Every word with --min-count occurrences in both groups, ranked by how its use changed."""
-    from query.changes.groups import parse_bins
-    from query.changes.vocabulary import word_changes
     from query.render import render_changes
 
     _check_format(fmt)
-    result = word_changes(
-        _open(index, None, options.DEVICE),
+    result = _open(index, None, options.DEVICE).changes(
         by,
         source,
         target,
-        bins=parse_bins(bins),
+        bins=bins,
         layer=layer,
         score=score,
         min_count=min_count,
@@ -398,8 +420,11 @@ def serve(
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
 ) -> None:
-    """Serve the JSON API and the web page (FastAPI on uvicorn; `pip install
-    'elmo-sense-index[serve]'`)."""
+    """Serve the JSON API and the web page (FastAPI on uvicorn).
+
+    \b
+    It needs the serve extra:  pip install 'elmo-sense-index[serve]'
+    """
     from query.serve.config import ServeSettings, parse_indexes, token_from_environment
 
     try:

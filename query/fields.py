@@ -13,6 +13,8 @@ reads nothing but those tables and writes nothing.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from indexer.display import Preview
 from indexer.errors import QueryError
 from indexer.store.reader import IndexReader, read_shard_table
 from indexer.store.shards import ANNOTATION_COLUMNS
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
 
 #: Columns of every sentence row besides the metadata fields.
 SENTENCE_COLUMNS = ("sent_id", "doc_id", "sent_key", "n_tokens", "corpus")
+#: Shards whose lemmas and parts of speech stay in memory for the columns of listed
+#: occurrences (about 1 MiB a shard of 65,536 occurrences).
+ANNOTATION_SHARDS = 32
 #: Columns an occurrence adds.
 OCCURRENCE_COLUMNS = ("occ_id", "position", "token", "lemma", "upos")
 _OCCURRENCE_NAMES = re.compile(r"\b(occ_id|position|token|lemma|upos)\b", re.IGNORECASE)
@@ -54,11 +60,24 @@ class Field:
     level: str
 
 
-class CorpusFields:
+class CorpusFields(Preview):
     """The sentence rows of an index with their fields (read once, on first use)."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
+        self._annotation_cache: OrderedDict[tuple[int, tuple[str, ...]], dict[str, pa.Array]]
+        self._annotation_cache = OrderedDict()
+        self._lock = threading.Lock()
+
+    preview_rows = 100
+
+    def summary(self) -> str:
+        names = ", ".join(self.metadata_names()) or "no metadata fields"
+        return f"{self.sentences.num_rows:,} sentences; fields: {names}"
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        rows = [(f.name, f.type, f.level) for f in self.fields.values()]
+        return ("name", "type", "level"), rows
 
     @cached_property
     def sentences(self) -> pa.Table:
@@ -143,7 +162,7 @@ class CorpusFields:
             kept = self.sentence_mask(condition)
             return ids[kept[sent_ids]]
         rows = {"occ_id": ids, "sent_id": sent_ids, "position": ids - self._first_occ[sent_ids]}
-        table = pa.table({**rows, **self._annotations(ids)})
+        table = pa.table({**rows, **self.annotations(ids)})
         connection = _connection()
         connection.register("occurrence_rows", table)
         connection.register("sentence_rows", self.sentences)
@@ -171,29 +190,52 @@ class CorpusFields:
         mask[np.asarray(found["sent_id"], dtype=np.int64)] = True
         return mask
 
-    def _annotations(self, ids: np.ndarray) -> dict[str, Any]:
-        """``token``, ``lemma`` and ``upos`` of the occurrences ``ids`` (ascending), read from
-        the occurrence shards they lie in."""
-        manifest, layout = self.reader.manifest, self.reader.layout
+    def annotations(
+        self, ids: np.ndarray, names: Sequence[str] = ("token", *ANNOTATION_COLUMNS)
+    ) -> dict[str, Any]:
+        """Columns ``names`` (of ``token``, ``lemma``, ``upos``) of the occurrences ``ids``
+        (ascending), read from the occurrence shards they lie in; null where a shard has none.
+        The lemma and UPOS of the last :data:`ANNOTATION_SHARDS` shards read stay in memory."""
+        manifest = self.reader.manifest
         starts = np.array([shard.first_occurrence for shard in manifest.shards], dtype=np.int64)
         shard_of = np.searchsorted(starts, ids, side="right") - 1
-        parts: dict[str, list[pa.Array]] = {name: [] for name in ("token", *ANNOTATION_COLUMNS)}
+        parts: dict[str, list[pa.Array]] = {name: [] for name in names}
         for index in np.unique(shard_of).tolist():
-            shard = manifest.shards[index]
-            path = layout.occurrences_part(shard.index)
-            present = set(pq.ParquetFile(path).schema_arrow.names)
-            wanted = ["token", *(c for c in ANNOTATION_COLUMNS if c in present)]
-            table = read_shard_table(path, wanted, shard.n_occurrences)
-            rows = pa.array(ids[shard_of == index] - shard.first_occurrence)
+            table = self._shard_annotations(index, tuple(names))
+            rows = pa.array(ids[shard_of == index] - manifest.shards[index].first_occurrence)
             for name in parts:
-                if name in present:
-                    parts[name].append(table.column(name).take(rows).combine_chunks())
+                if name in table:
+                    parts[name].append(table[name].take(rows))
                 else:
                     parts[name].append(pa.nulls(len(rows), pa.string()))
         return {
             name: pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
             for name, chunks in parts.items()
         }
+
+    def _shard_annotations(self, index: int, names: tuple[str, ...]) -> dict[str, pa.Array]:
+        """Columns ``names`` of shard ``index``'s occurrences that it has (kept when the token,
+        the largest, is not among them)."""
+        key = (index, names)
+        with self._lock:
+            cached = self._annotation_cache.get(key)
+            if cached is not None:
+                self._annotation_cache.move_to_end(key)
+                return cached
+        shard = self.reader.manifest.shards[index]
+        path = self.reader.layout.occurrences_part(shard.index)
+        present = set(pq.ParquetFile(path).schema_arrow.names)
+        wanted = [name for name in names if name in present]
+        found: dict[str, pa.Array] = {}
+        if wanted:
+            table = read_shard_table(path, wanted, shard.n_occurrences)
+            found = {name: table.column(name).combine_chunks() for name in wanted}
+        if "token" not in names:
+            with self._lock:
+                self._annotation_cache[key] = found
+                while len(self._annotation_cache) > ANNOTATION_SHARDS:
+                    self._annotation_cache.popitem(last=False)
+        return found
 
 
 def _with_fields(table: pa.Table, path: Any, key: str) -> pa.Table:

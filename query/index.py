@@ -19,6 +19,7 @@ from indexer.store.summary import IndexInfo
 from query import options
 from query.approximate import ApproximateSearch
 from query.cache import BlockCache
+from query.columns import extra_columns, parse_fields, with_columns
 from query.context import ContextEmbedder, context_query
 from query.dedupe import dedupe
 from query.pairs import Item, distance_table, parse_item, sentence_item, stored_item
@@ -34,9 +35,11 @@ from query.results import (
 from query.rows import CorpusRows
 from query.search import Candidates, as_float32, search_exact
 from query.selection import Selection
-from query.words import word_occurrences
+from query.words import no_occurrence, word_occurrences
 
 if TYPE_CHECKING:
+    from query.changes.compare import Comparison
+    from query.changes.vocabulary import Changes
     from query.fields import CorpusFields
     from query.senses.cluster import SenseSettings
     from query.senses.result import Senses, SenseTag
@@ -109,6 +112,12 @@ class SenseIndex:
         """Ascending occurrence ids of ``word`` (an unknown word names the closest ones)."""
         return word_occurrences(self.reader.lexicon, word)
 
+    def nothing_found(self, selection: Selection) -> QueryError:
+        """The error of a selection with no occurrence, naming the closest lemmas when its
+        lemma is unknown."""
+        label, lemma = selection.label, selection.lemma
+        return QueryError(no_occurrence(self.reader.lexicon, label, lemma))
+
     @cached_property
     def fields(self) -> CorpusFields:
         """The occurrence, sentence and document fields that filters and groups name."""
@@ -141,13 +150,19 @@ class SenseIndex:
         pos: str | None = None,
         any_case: bool = False,
         where: str | None = None,
+        fields: str | Sequence[str] | None = None,
     ) -> OccurrenceList:
         """The occurrences of ``word`` (or of a lemma, a part of speech, in any case, where a
-        filter holds) in corpus order, with their sentences (first ``limit``)."""
+        filter holds) in corpus order, with their sentences (first ``limit``).
+
+        Each record carries ``lemma`` and ``upos`` where the index has them, and the sentence
+        or document ``fields`` named (``"year,genre"`` or a list)."""
         selection = Selection(word, lemma, pos, any_case, where)
+        columns = extra_columns(self, parse_fields(fields))
         ids = self.select(selection)
         listed = ids if limit is None else ids[: _positive("limit", limit)]
-        return OccurrenceList(word=selection.label, ids=ids, items=tuple(self.rows.lookup(listed)))
+        items = with_columns(self, self.rows.lookup(listed), columns)
+        return OccurrenceList(word=selection.label, ids=ids, items=items, columns=columns)
 
     def occurrence(self, occurrence_id: int) -> Occurrence:
         """One stored occurrence with its sentence."""
@@ -177,6 +192,7 @@ class SenseIndex:
         pos: str | None = None,
         any_case: bool = False,
         where: str | None = None,
+        fields: str | Sequence[str] | None = None,
     ) -> Neighbors:
         """The ``k`` occurrences nearest to a query, by cosine distance on ``layer``.
 
@@ -193,9 +209,11 @@ class SenseIndex:
         ``lemma``, ``pos`` and ``any_case`` choose the occurrences searched from and, for
         ``same-word``, among (with a context, ``word`` or the ``[[w]]`` mark names the word in
         it); ``where`` (SQL over the fields) filters the query occurrences and every hit.
+        Hits carry ``lemma`` and ``upos`` where the index has them, and the ``fields`` named.
         """
         check_choice("scope", scope, options.SCOPES, QueryError)
         _positive("k", k)
+        columns = extra_columns(self, parse_fields(fields))
         if context is not None and occurrence is not None:
             raise QueryError("give a context sentence or an occurrence, not both")
         if position is not None and context is None:
@@ -229,7 +247,16 @@ class SenseIndex:
             return self._filtered(approximate, where, wanted_k)
 
         hits = self._deduped(points, search, k) if dedupe else self._hits(points, search(k))
-        return Neighbors(word=word, layer=layer, scope=scope, k=k, queries=tuple(points), hits=hits)
+        return Neighbors(
+            word=word,
+            layer=layer,
+            scope=scope,
+            k=k,
+            queries=tuple(points),
+            hits=with_columns(self, hits, columns),
+            query=word if block_of is None else block_of.label,
+            columns=columns,
+        )
 
     def senses(
         self,
@@ -246,6 +273,7 @@ class SenseIndex:
         pos: str | None = None,
         any_case: bool = False,
         where: str | None = None,
+        fields: str | Sequence[str] | None = None,
     ) -> Senses:
         """The senses of ``word`` on ``layer``, induced from every one of its occurrences.
 
@@ -253,7 +281,8 @@ class SenseIndex:
         :mod:`query.senses.cluster`); ``examples`` typical occurrences are shown per sense
         (``dedupe``: identical sentences once). The result is kept in the index directory
         (``keep``) and read back by the next call while the index is unchanged (``refresh``
-        computes it again).
+        computes it again). Examples carry ``lemma`` and ``upos`` where the index has them,
+        and the ``fields`` named.
         """
         from query.senses.cluster import SenseSettings
         from query.senses.induce import word_senses
@@ -261,7 +290,8 @@ class SenseIndex:
         chosen = settings or SenseSettings()
         if n is not None:
             chosen = replace(chosen, n=_positive("n", n))
-        return word_senses(
+        columns = extra_columns(self, parse_fields(fields))
+        found = word_senses(
             self,
             Selection(word, lemma, pos, any_case, where),
             layer,
@@ -270,6 +300,64 @@ class SenseIndex:
             dedupe_examples=dedupe,
             refresh=refresh,
             keep=keep,
+        )
+        return found.with_columns(columns, lambda items: with_columns(self, items, columns))
+
+    def compare(
+        self,
+        by: str,
+        word: str | None = None,
+        *,
+        bins: str | Sequence[float] | None = None,
+        layer: int = options.LAYER,
+        lemma: str | None = None,
+        pos: str | None = None,
+        any_case: bool = False,
+        where: str | None = None,
+        settings: SenseSettings | None = None,
+    ) -> Comparison:
+        """``word``'s (or a lemma's, a part of speech's) occurrences per group of the field
+        ``by`` (or per ``bins`` of a numeric or date field: edges): the share of each of its
+        senses per group, and APD, PRT and JSD between every two groups. ``bins`` are edges
+        (``"1990,2000,2010"`` or numbers): ``a-b`` holds ``a <= value < b``."""
+        from query.changes.compare import compare
+        from query.changes.groups import parse_bins
+
+        selection = Selection(word, lemma, pos, any_case, where)
+        return compare(self, selection, by, bins=parse_bins(bins), layer=layer, settings=settings)
+
+    def changes(
+        self,
+        by: str,
+        source: str,
+        target: str,
+        *,
+        bins: str | Sequence[float] | None = None,
+        layer: int = options.LAYER,
+        score: str = options.CHANGE_SCORE,
+        min_count: int = options.MIN_COUNT,
+        n: int | None = options.CHANGES_SHOWN,
+        where: str | None = None,
+        words: Sequence[str] | None = None,
+    ) -> Changes:
+        """Every word with ``min_count`` occurrences in both groups ``source`` and ``target``
+        of the field ``by`` (or only ``words``), ranked by ``score`` (``prt``, ``apd`` or
+        ``jsd``), the first ``n`` (None: all)."""
+        from query.changes.groups import parse_bins
+        from query.changes.vocabulary import word_changes
+
+        return word_changes(
+            self,
+            by,
+            source,
+            target,
+            bins=parse_bins(bins),
+            layer=layer,
+            score=score,
+            min_count=min_count,
+            n=n,
+            where=where,
+            words=words,
         )
 
     def plot_senses(
@@ -349,7 +437,7 @@ class SenseIndex:
         def make() -> Candidates:
             ids = self.select(selection)
             if len(ids) == 0:
-                raise QueryError(f"no occurrence of {selection.label}")
+                raise self.nothing_found(selection)
             vectors = self.reader.vectors(layer)
             block = Candidates.of(ids, vectors.take(ids))
             vectors.release()  # the file pages read stay cached by the system, not counted here
@@ -421,7 +509,7 @@ class SenseIndex:
         if chosen is not None:
             ids = self.select(chosen)
             if len(ids) == 0:
-                raise QueryError(f"no occurrence of {chosen.label}")
+                raise self.nothing_found(chosen)
         elif word is None:
             raise QueryError("give a word (with a context sentence or not) or an occurrence")
         else:

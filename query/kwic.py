@@ -68,15 +68,24 @@ def _take(tokens: list[str], width: int) -> list[str]:
 def kwic_text(text: str, position: int, token: str, width: int = 40) -> KwicLine:
     """KWIC of a stored sentence text (tokens joined by single spaces).
 
-    Where the text does not split back into the tokens (a token held a space), the whole
-    text is shown left of the keyword.
+    Where the text does not split back into the tokens (a token held a space), the token is
+    found among the text's words, first at or after its position, and the words around it are
+    cut as tokens; a token not found there is shown with the whole text left of it.
 
     >>> kwic_text("the bank of the river", 1, "bank").render()
     'the [[bank]] of the river'
-    >>> kwic_text("New York bank", 1, "bank").render()
-    'New York bank [[bank]]'
+    >>> kwic_text("in New York the bank", 3, "bank").render()
+    'in New York the [[bank]]'
+    >>> kwic_text("the New York bank", 1, "New York").render()
+    'the [[New York]] bank'
     """
-    tokens = text.split(" ")
-    if 0 <= position < len(tokens) and tokens[position] == token:
-        return kwic(tokens, position, width)
-    return KwicLine(text, token, "")
+    words = text.split(" ")
+    if 0 <= position < len(words) and words[position] == token:
+        return kwic(words, position, width)
+    parts = token.split(" ")
+    starts = [i for i in range(len(words) - len(parts) + 1) if words[i : i + len(parts)] == parts]
+    if not starts:
+        return KwicLine(text, token, "")
+    # the words before it are at least as many as the tokens before it
+    at = next((start for start in starts if start >= position), starts[-1])
+    return kwic([*words[:at], token, *words[at + len(parts) :]], at, width)

@@ -26,6 +26,8 @@ EXAMPLES = 5
 PLOT_POINTS = 20_000
 #: Occurrences a word needs in each of two groups to be ranked by ``query changes``.
 MIN_COUNT = 20
+#: Words ``query changes`` shows unless told.
+CHANGES_SHOWN = 50
 #: The score words are ranked by unless told: exact, and blind to how varied a word's uses are
 #: within each group (see :mod:`query.changes.scores`).
 CHANGE_SCORE = "prt"

@@ -11,8 +11,8 @@ from typing import Any
 from query.changes.compare import GROUP_FIELDS, Comparison
 from query.changes.vocabulary import CHANGE_FIELDS, Changes
 from query.kwic import KwicLine, kwic_text
-from query.results import HIT_FIELDS, OCCURRENCE_FIELDS, DistanceTable, Neighbors, OccurrenceList
-from query.senses.result import SENSE_FIELDS, Senses, SenseTag
+from query.results import KWIC_FIELDS, DistanceTable, Neighbors, OccurrenceList, StoredToken
+from query.senses.result import ASSIGNMENT_FIELDS, SENSE_FIELDS, Senses, SenseTag
 
 FORMATS = ("table", "json", "csv")
 KWIC_WIDTH = 40
@@ -30,23 +30,34 @@ def neighbors_data(result: Neighbors) -> dict[str, Any]:
         for point in result.queries
     ]
     head = {"word": result.word, "layer": result.layer, "scope": result.scope, "k": result.k}
-    return {**head, "queries": queries, "hits": result.to_records()}
+    return {**head, "queries": queries, "hits": result.to_records(), "query": result.query}
 
 
 def render_neighbors(result: Neighbors, fmt: str, *, bold: bool = False) -> str:
     if fmt == "json":
         return _json(neighbors_data(result))
     if fmt == "csv":
-        return _csv(HIT_FIELDS, result.to_records())
+        return _kwic_csv(result.fields, result.hits)
     return neighbors_table(result, bold=bold)
 
 
+def title(query: str) -> str:
+    """How a table's header names its query (a :attr:`Selection.label`): a word quoted, a
+    selection of several parts as it was given.
+
+    >>> title("bank"), title("lemma=bank pos=NOUN"), title("bank where year < 2000")
+    ("'bank'", 'lemma=bank pos=NOUN', 'bank where year < 2000')
+    """
+    return query if " " in query or "=" in query else repr(query)
+
+
 def neighbors_table(result: Neighbors, *, bold: bool = False) -> str:
-    """Per query point a header line, then one row per hit: rank, distance, ids, KWIC."""
+    """Per query point a header line, then one row per hit: rank, distance, ids, the extra
+    columns, KWIC."""
     lines = [
-        f"{result.word!r} on layer {result.layer}, {result.k} nearest, scope {result.scope}",
+        f"{title(result.query)} on layer {result.layer}, {result.k} nearest, scope {result.scope}",
     ]
-    header = ("rank", "distance", "occurrence", "doc", "sent", "pos")
+    header = ("rank", "distance", "occurrence", "doc", "sent", "position", *result.columns)
     for point, hits in result.groups():
         where = "context" if point.occurrence is None else f"occurrence {point.occurrence}"
         lines.append("")
@@ -62,6 +73,7 @@ def neighbors_table(result: Neighbors, *, bold: bool = False) -> str:
                 hit.doc_id,
                 str(hit.sent_id),
                 str(hit.position),
+                *_cells(hit, result.columns),
             )
             for hit in hits
         ]
@@ -79,20 +91,49 @@ def occurrences_data(result: OccurrenceList) -> dict[str, Any]:
 
 
 def render_occurrences(result: OccurrenceList, fmt: str, *, bold: bool = False) -> str:
-    """Listed occurrences: ids and keyword-in-context lines, or JSON / CSV records."""
+    """Listed occurrences: ids, the extra columns and keyword-in-context lines, or JSON / CSV
+    records."""
     if fmt == "json":
         return _json(occurrences_data(result))
     if fmt == "csv":
-        return _csv(OCCURRENCE_FIELDS, result.to_records())
-    lines = [f"{result.word!r}: {len(result.ids):,} occurrences, {len(result.items):,} shown"]
+        return _kwic_csv(result.fields, result.items)
+    lines = [f"{title(result.word)}: {len(result.ids):,} occurrences, {len(result.items):,} shown"]
     rows = [
-        (str(item.occurrence), item.doc_id, str(item.sent_id), str(item.position))
+        (
+            str(item.occurrence),
+            item.doc_id,
+            str(item.sent_id),
+            str(item.position),
+            *_cells(item, result.columns),
+        )
         for item in result.items
     ]
     if rows:
         kwic = aligned([item.kwic(KWIC_WIDTH) for item in result.items], bold=bold)
-        lines.extend(_columns(("occurrence", "doc", "sent", "pos"), rows, kwic))
+        header = ("occurrence", "doc", "sent", "position", *result.columns)
+        lines.extend(_columns(header, rows, kwic))
     return "\n".join(lines)
+
+
+def _cells(item: StoredToken, columns: Sequence[str]) -> list[str]:
+    """The extra columns of a listed token as table cells (``_`` where it has no value)."""
+    return [_cell(item.extra.get(name)) for name in columns]
+
+
+def _cell(value: Any) -> str:
+    return "_" if value is None else str(value)
+
+
+def _kwic_csv(fields: Sequence[str], items: Sequence[StoredToken]) -> str:
+    """CSV records of listed tokens, with their keyword in context as ``left``, ``node`` and
+    ``right`` (cut at token boundaries)."""
+    records = []
+    for item in items:
+        line = item.kwic(KWIC_WIDTH)
+        records.append(
+            {**item.to_record(), "left": line.left, "node": line.keyword, "right": line.right}
+        )
+    return _csv((*fields, *KWIC_FIELDS), records)
 
 
 def render_comparison(result: Comparison, fmt: str) -> str:
@@ -101,7 +142,7 @@ def render_comparison(result: Comparison, fmt: str) -> str:
         return result.to_json()
     if fmt == "csv":
         return _csv(GROUP_FIELDS, result.share_records())
-    lines = [f"{result.word!r} on layer {result.layer} by {result.field}"]
+    lines = [f"{title(result.word)} on layer {result.layer} by {result.field}"]
     for i, label in enumerate(result.senses):
         lines.append(f"  sense {i}: {label}")
     head = ("group", "count", *(f"sense {i}" for i in range(len(result.senses))))
@@ -159,6 +200,34 @@ def render_senses(
     return senses_table(result, tag=tag, bold=bold)
 
 
+def assignments_data(result: Senses) -> dict[str, Any]:
+    """The ``--format json`` answer of ``query senses --assignments``: the senses' labels and
+    every occurrence's sense and distance to its centre."""
+    return {
+        "word": result.word,
+        "layer": result.layer,
+        "senses": [{"sense": sense.sense, "label": sense.label_text} for sense in result],
+        "assignments": result.assignment_records(),
+    }
+
+
+def render_assignments(result: Senses, fmt: str) -> str:
+    """Every occurrence's sense (``ASSIGNMENT_FIELDS``): JSON, CSV, or a table."""
+    if fmt == "json":
+        return _json(assignments_data(result))
+    records = result.assignment_records()
+    if fmt == "csv":
+        return _csv(ASSIGNMENT_FIELDS, records)
+    lines = [
+        f"{title(result.word)} on layer {result.layer}: the sense of each of "
+        f"{result.n_occurrences:,} occurrences"
+    ]
+    rows = [(str(r["occurrence"]), str(r["sense"]), f"{r['distance']:.4f}") for r in records]
+    if rows:
+        lines.extend(_columns(ASSIGNMENT_FIELDS, rows, None))
+    return "\n".join(lines)
+
+
 def senses_table(result: Senses, *, tag: SenseTag | None = None, bold: bool = False) -> str:
     """A header, then per sense its size, share, spread, label and typical occurrences."""
     n = result.n_occurrences
@@ -169,7 +238,7 @@ def senses_table(result: Senses, *, tag: SenseTag | None = None, bold: bool = Fa
     )
     scores = ", ".join(f"{k}: {v:.3f}" for k, v in sorted(result.scores.items()))
     head = (
-        f"{result.word!r} on layer {result.layer}: {len(result)} sense"
+        f"{title(result.word)} on layer {result.layer}: {len(result)} sense"
         f"{'s' if len(result) != 1 else ''} over {n:,} occurrences ({seen}"
         + (f"; silhouette by number of senses {scores}" if scores else "")
         + ("; kept result" if result.cached else "")
@@ -184,8 +253,22 @@ def senses_table(result: Senses, *, tag: SenseTag | None = None, bold: bool = Fa
         )
         if sense.examples:
             kwic = aligned([example.kwic(KWIC_WIDTH) for example in sense.examples], bold=bold)
-            for example, line in zip(sense.examples, kwic, strict=True):
-                lines.append(f"  {example.occurrence:>10}  {line}{_copies(example.duplicates)}")
+            kwic = [
+                line + _copies(example.duplicates)
+                for example, line in zip(sense.examples, kwic, strict=True)
+            ]
+            if result.columns:
+                rows = [
+                    (str(example.occurrence), *_cells(example, result.columns))
+                    for example in sense.examples
+                ]
+                table = _columns(("occurrence", *result.columns), rows, kwic)
+                lines.extend(f"  {line}" for line in table)
+            else:
+                lines.extend(
+                    f"  {example.occurrence:>10}  {line}"
+                    for example, line in zip(sense.examples, kwic, strict=True)
+                )
     if tag is not None:
         line = kwic_text(tag.sentence, tag.position, tag.word, KWIC_WIDTH).render(bold=bold)
         distances = ", ".join(f"{i}: {d:.4f}" for i, d in enumerate(tag.distances))

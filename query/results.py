@@ -6,12 +6,13 @@ they only ever gain fields at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 
+from indexer.display import Preview
 from query.kwic import KwicLine, kwic_text
 
 OCCURRENCE_FIELDS = ("occurrence", "token", "doc_id", "sent_id", "position", "sentence")
@@ -23,30 +24,54 @@ HIT_FIELDS = (
     *OCCURRENCE_FIELDS[1:],
     "duplicates",
 )
+#: The keyword-in-context columns of CSV output: the left context, the word, the right context.
+KWIC_FIELDS = ("left", "node", "right")
 
 
-def frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
+def frame(records: list[dict[str, Any]], columns: Sequence[str]) -> Any:
     import pandas as pd
 
     return pd.DataFrame.from_records(records, columns=list(columns))
 
 
-class StoredToken:
-    """What a stored occurrence and a hit share: a keyword-in-context line and a record."""
+class StoredToken(Preview):
+    """What a stored occurrence, a hit and a sense example share: a keyword-in-context line,
+    and a record of their fields followed by their ``extra`` columns (lemma, UPOS, metadata
+    fields: :mod:`query.columns`)."""
 
+    occurrence: int
     token: str
+    doc_id: str
+    sent_id: int
     position: int
     sentence: str
+    extra: Mapping[str, Any]
+
+    def summary(self) -> str:
+        return (
+            f"occurrence {self.occurrence} ({self.doc_id}, sentence {self.sent_id}, position "
+            f"{self.position}): {self.kwic().render()}"
+        )
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        record = self.to_record()
+        return tuple(record), [tuple(record.values())]
 
     def kwic(self, width: int = 40) -> KwicLine:
         return kwic_text(self.sentence, self.position, self.token, width)
 
+    def own_record(self) -> dict[str, Any]:
+        """The dataclass fields in order, without the extra columns."""
+        names = cast(Any, self).__dataclass_fields__
+        return {name: getattr(self, name) for name in names if name != "extra"}
+
     def to_record(self) -> dict[str, Any]:
-        """The fields in order (all plain values: no deep copy is needed)."""
-        return {name: getattr(self, name) for name in cast(Any, self).__dataclass_fields__}
+        """The fields in order, then the extra columns (all plain values: no deep copy is
+        needed)."""
+        return {**self.own_record(), **self.extra}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Occurrence(StoredToken):
     """One stored token occurrence: its id, token, document, sentence, position and text."""
 
@@ -56,15 +81,21 @@ class Occurrence(StoredToken):
     sent_id: int
     position: int
     sentence: str
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True)
-class OccurrenceList:
-    """Occurrences of one word, in corpus order; ``ids`` holds all of them, ``items`` the listed."""
+@dataclass(frozen=True, repr=False)
+class OccurrenceList(Preview):
+    """Occurrences of one word, in corpus order; ``ids`` holds all of them, ``items`` the listed.
+
+    ``word`` names the query as it was given (:attr:`Selection.label`); ``columns`` are the
+    extra columns of every item (lemma and UPOS where the index has them, metadata fields
+    asked for)."""
 
     word: str
     ids: np.ndarray
     items: tuple[Occurrence, ...]
+    columns: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.items)
@@ -78,12 +109,25 @@ class OccurrenceList:
     def to_records(self) -> list[dict[str, Any]]:
         return [item.to_record() for item in self.items]
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The record keys: ``OCCURRENCE_FIELDS``, then the extra columns."""
+        return (*OCCURRENCE_FIELDS, *self.columns)
+
     def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` with the columns of ``OCCURRENCE_FIELDS``."""
-        return frame(self.to_records(), OCCURRENCE_FIELDS)
+        """A ``pandas.DataFrame`` with the columns of :attr:`fields`."""
+        return frame(self.to_records(), self.fields)
+
+    def summary(self) -> str:
+        return f"{self.word}: {len(self.ids):,} occurrences, {len(self.items):,} listed"
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        return _kwic_preview(
+            ("occurrence", "doc_id", "sent_id", "position"), self.columns, self.items
+        )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Hit(StoredToken):
     """One neighbour: the occurrence found, its rank (1 = nearest) and cosine distance.
 
@@ -101,6 +145,10 @@ class Hit(StoredToken):
     position: int
     sentence: str
     duplicates: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def summary(self) -> str:
+        return f"rank {self.rank}, distance {self.distance:.4f}, {super().summary()}"
 
 
 @dataclass(frozen=True)
@@ -116,9 +164,13 @@ class QueryPoint:
         return kwic_text(self.sentence, self.position, self.word, width)
 
 
-@dataclass(frozen=True)
-class Neighbors:
-    """The hits of a ``neighbors`` call, grouped by query point, nearest first in each group."""
+@dataclass(frozen=True, repr=False)
+class Neighbors(Preview):
+    """The hits of a ``neighbors`` call, grouped by query point, nearest first in each group.
+
+    ``word`` is the word searched; ``query`` names the query as it was given
+    (:attr:`Selection.label`: the word, or its lemma, part of speech and filter); ``columns``
+    are the extra columns of every hit (:mod:`query.columns`)."""
 
     word: str
     layer: int
@@ -126,6 +178,12 @@ class Neighbors:
     k: int
     queries: tuple[QueryPoint, ...]
     hits: tuple[Hit, ...]
+    query: str = ""
+    columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.query:
+            object.__setattr__(self, "query", self.word)
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -147,9 +205,25 @@ class Neighbors:
     def to_records(self) -> list[dict[str, Any]]:
         return [hit.to_record() for hit in self.hits]
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The record keys: ``HIT_FIELDS``, then the extra columns."""
+        return (*HIT_FIELDS, *self.columns)
+
     def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` with the columns of ``HIT_FIELDS``, one row per hit."""
-        return frame(self.to_records(), HIT_FIELDS)
+        """A ``pandas.DataFrame`` with the columns of :attr:`fields`, one row per hit."""
+        return frame(self.to_records(), self.fields)
+
+    def summary(self) -> str:
+        return (
+            f"{self.query} on layer {self.layer}, scope {self.scope}: {len(self.hits):,} hits "
+            f"of {len(self.queries):,} quer{'y' if len(self.queries) == 1 else 'ies'} "
+            f"({self.k} nearest each)"
+        )
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        head = ("query_occurrence", "rank", "distance", "occurrence", "doc_id", "position")
+        return _kwic_preview(head, self.columns, self.hits)
 
 
 @dataclass(frozen=True)
@@ -166,8 +240,8 @@ class DistanceItem:
         return kwic_text(self.sentence, self.position, self.word, width)
 
 
-@dataclass(frozen=True, eq=False)
-class DistanceTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class DistanceTable(Preview):
     """Per layer, the (n, n) cosine-distance matrix between ``items``."""
 
     items: tuple[DistanceItem, ...]
@@ -205,3 +279,26 @@ class DistanceTable:
 
         labels = [item.label for item in self.items]
         return pd.DataFrame(self.matrices[layer], index=labels, columns=labels)
+
+    def summary(self) -> str:
+        layers = ", ".join(map(str, self.layers))
+        return f"{len(self.items)} items, layer{'s' if len(self.layers) != 1 else ''} {layers}"
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        columns = ("a", "b", "a_label", "b_label", *(f"layer_{layer}" for layer in self.layers))
+        return columns, [tuple(record.values()) for record in self.to_records()]
+
+
+def _kwic_preview(
+    head: Sequence[str], columns: Sequence[str], items: Sequence[StoredToken]
+) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    """The HTML preview rows of stored tokens: ``head`` fields, extra columns, and KWIC."""
+    rows = [
+        (
+            *(getattr(item, name) for name in head),
+            *(item.extra.get(name) for name in columns),
+            item.kwic().render(),
+        )
+        for item in items
+    ]
+    return (*head, *columns, "context"), rows

@@ -43,13 +43,48 @@ def closest_words(word: str, vocabulary: Iterable[str], n: int = 5) -> list[str]
 
 
 def word_occurrences(lexicon: Lexicons, word: str) -> np.ndarray:
-    """The ascending occurrence ids of ``word``; an unknown word names the closest ones."""
+    """The ascending occurrence ids of ``word``; an unknown word is one error that says what
+    to type instead (:func:`unknown_word`)."""
     if word in lexicon:
         return lexicon.occurrences(word)
-    suggestions = closest_words(word, lexicon.tokens)
-    hint = (
-        "closest words in the corpus: " + ", ".join(suggestions)
-        if suggestions
-        else "no similar word either"
-    )
-    raise QueryError(f"{word!r} does not occur in the corpus; {hint}")
+    raise QueryError(unknown_word(lexicon, word))
+
+
+def unknown_word(lexicon: Lexicons, word: str) -> str:
+    """Why ``word`` finds nothing, and the options that would: the word in another case
+    (``--any-case``) or the closest words, and a lemma of that name or close to it
+    (``--lemma``) where the index has lemmas."""
+    tokens = lexicon.tokens
+    folded = word.casefold()
+    variants = sorted(token for token in tokens if token.casefold() == folded)
+    if variants:
+        forms = ", ".join(repr(v) for v in variants)
+        message = (
+            f"{word!r} does not occur in this case; it occurs as {forms}: add --any-case "
+            f"(or give --word {variants[0]})"
+        )
+    else:
+        suggestions = closest_words(word, tokens)
+        hint = (
+            "closest words in the corpus: " + ", ".join(suggestions)
+            if suggestions
+            else "no similar word either"
+        )
+        message = f"{word!r} does not occur in the corpus; {hint}"
+    lemmas = lexicon.lemmas
+    named = [word] if word in lemmas else closest_words(word, lemmas, n=2)
+    if named:
+        message += "; every form of a lemma: " + " or ".join(f"--lemma {n}" for n in named)
+    return message
+
+
+def no_occurrence(lexicon: Lexicons, label: str, lemma: str | None) -> str:
+    """Why a selection (named ``label``) finds nothing; an unknown ``lemma`` names the closest
+    lemmas of the index."""
+    message = f"no occurrence of {label}"
+    lemmas = lexicon.lemmas
+    if lemma is not None and lemmas and lemma not in lemmas:
+        closest = closest_words(lemma, lemmas)
+        known = ", ".join(closest) if closest else "none similar"
+        message += f"; the lemma {lemma!r} is not in the index (closest lemmas: {known})"
+    return message

@@ -8,13 +8,11 @@ from typing import Annotated
 
 import typer
 
+from indexer.console import make_app
 from indexer.encoder.download import download_model, is_downloaded
 from indexer.encoder.registry import ModelEntry, load_registry
 
-models_app = typer.Typer(
-    help="List the named ELMo models and download them into the local cache.",
-    no_args_is_help=True,
-)
+models_app = make_app(help="List the named ELMo models and download them into the local cache.")
 
 
 def _status(entry: ModelEntry, cache: Path | None) -> str:

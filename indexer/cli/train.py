@@ -73,7 +73,7 @@ def train_command(
         typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal)."),
     ] = None,
 ) -> None:
-    """Train an ELMo biLM on CORPUS; writes MODEL_DIR/options.json + weights.hdf5."""
+    """Train an ELMo biLM on CORPUS; writes options.json and weights.hdf5 into --out."""
     overrides = {
         "max_steps": max_steps,
         "epochs": epochs,

@@ -317,6 +317,15 @@ class Lexicons:
         return _concat(found)
 
     @cached_property
+    def lemmas(self) -> frozenset[str]:
+        """Every lemma of the annotation lexicons (empty where the corpus had none)."""
+        found: set[str] = set()
+        for part in self.annotations:
+            if part is not None:
+                found.update(v for v in part.table.column("lemma").unique().to_pylist() if v)
+        return frozenset(found)
+
+    @cached_property
     def tokens(self) -> dict[str, int]:
         """Every token of any segment, with its total count (sorted by code point)."""
         if len(self.parts) == 1:

@@ -6,11 +6,12 @@ a build reports from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
+from indexer.display import Preview
 from indexer.sizes import clock_text, counted, format_size
 from indexer.store.files import tree_bytes
 from indexer.store.manifest import Manifest, read_manifest
@@ -57,8 +58,8 @@ class LayerIndexInfo(TypedDict):
     build_s: float
 
 
-@dataclass(frozen=True)
-class IndexInfo:
+@dataclass(frozen=True, repr=False)
+class IndexInfo(Preview):
     """A summary of one index directory (``complete`` once its build finished).
 
     ``model`` is the name the build was given (None: the registry's default); ``state`` the
@@ -129,6 +130,19 @@ class IndexInfo:
         data["indexes"] = {str(layer): dict(entry) for layer, entry in self.indexes.items()}
         data["timings"] = dict(self.timings)
         return data
+
+    def summary(self) -> str:
+        layers = ", ".join(map(str, self.layers))
+        return (
+            f"{self.path}: {self.occurrences:,} occurrences in {self.sentences:,} sentences, "
+            f"layers {layers}, model {self.model or 'registry default'}"
+            + ("" if self.complete else " (incomplete)")
+        )
+
+    preview_rows = 100
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        return ("summary",), [(line,) for line in self.lines()]
 
     def lines(self) -> list[str]:
         """The summary as text lines."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.display import Preview
 from indexer.errors import QueryError
 from query.changes.groups import Groups, make_groups
 from query.changes.scores import GroupSums, jsd
@@ -61,8 +63,8 @@ class PairScores:
         }
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Preview):
     """``word``'s groups by ``field`` on ``layer``: per group its count and sense shares, the
     senses' labels, the scores of every pair of groups; ``ungrouped`` occurrences had no
     value (or fell outside the bins); ``order`` names every group in order, the bins that
@@ -119,6 +121,30 @@ class Comparison:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with one row per group and sense (``GROUP_FIELDS``)."""
+        from query.results import frame
+
+        return frame(self.share_records(), GROUP_FIELDS)
+
+    def summary(self) -> str:
+        scores = "; ".join(
+            f"{p.source} -> {p.target} APD {p.apd:.4f} PRT {p.prt:.4f} JSD {p.jsd:.4f}"
+            for p in self.pairs[:3]
+        )
+        return (
+            f"{self.word} on layer {self.layer} by {self.field}: {len(self.groups)} groups, "
+            f"{len(self.senses)} senses; {scores}"
+        )
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        head = ("group", "count", *(f"sense {i}: {label}" for i, label in enumerate(self.senses)))
+        rows = [
+            (group.group, group.count, *(f"{share:.1%}" for share in group.shares))
+            for group in self.groups
+        ]
+        return head, rows
+
 
 def compare(
     index: SenseIndex,
@@ -133,7 +159,7 @@ def compare(
     index.reader.check_layer(layer)
     ids = index.select(selection)
     if len(ids) == 0:
-        raise QueryError(f"no occurrence of {selection.label}")
+        raise index.nothing_found(selection)
     groups = make_groups(by, index.fields.values(by, ids), bins)
     present = np.bincount(groups.codes[groups.codes >= 0], minlength=len(groups.labels))
     kept = [g for g in range(len(groups.labels)) if present[g] > 0]

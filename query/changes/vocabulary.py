@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.display import Preview
 from indexer.errors import QueryError, at_least, check_choice
 from query import options
 from query.changes.groups import make_groups
@@ -59,8 +60,8 @@ class WordChange:
         }
 
 
-@dataclass(frozen=True)
-class Changes:
+@dataclass(frozen=True, repr=False)
+class Changes(Preview):
     """The words ranked by ``score`` between groups ``source`` and ``target`` of ``field``
     (highest first; the first ``n``), out of ``eligible`` words with ``min_count`` occurrences
     in both; ``sample`` is JSD's sample size per group (None for APD and PRT: exact)."""
@@ -81,6 +82,26 @@ class Changes:
     def to_json(self) -> str:
         return json.dumps(self.to_records(), ensure_ascii=False, indent=2)
 
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with one row per word (``CHANGE_FIELDS`` without the rank)."""
+        from query.results import frame
+
+        return frame(self.to_records(), CHANGE_FIELDS[1:])
+
+    def summary(self) -> str:
+        top = ", ".join(f"{w.word} {w.score:.4f}" for w in self.words[:5])
+        return (
+            f"{self.score.upper()} on layer {self.layer}, {self.field} {self.source} -> "
+            f"{self.target}: {len(self.words):,} of {self.eligible:,} words shown; top: {top}"
+        )
+
+    def preview(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        rows = [
+            (rank, w.word, w.score, w.count_from, w.count_to)
+            for rank, w in enumerate(self.words, start=1)
+        ]
+        return ("rank", "word", "score", self.source, self.target), rows
+
 
 def word_changes(
     index: SenseIndex,
@@ -92,7 +113,7 @@ def word_changes(
     layer: int,
     score: str = options.CHANGE_SCORE,
     min_count: int = options.MIN_COUNT,
-    n: int | None = 50,
+    n: int | None = options.CHANGES_SHOWN,
     where: str | None = None,
     words: Sequence[str] | None = None,
     sample: int = JSD_SAMPLE,

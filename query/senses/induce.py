@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-from indexer.errors import QueryError
 from indexer.store.columns import numeric_column
 from indexer.store.senses import SenseFiles, SenseMeta, index_source, read_sense_files
 from indexer.store.senses import write_sense_files as store_sense_files
@@ -62,7 +62,7 @@ def word_senses(
     reader.check_layer(layer)
     ids = index.select(selection)
     if len(ids) == 0:
-        raise QueryError(f"no occurrence of {selection.label}")
+        raise index.nothing_found(selection)
     word = selection.key
     source = index_source(reader.manifest)
     stored = None
@@ -79,7 +79,9 @@ def word_senses(
         cached = False
     else:
         cached = True
-    return _result(index, stored, examples, dedupe_examples, cached)
+    found = _result(index, stored, examples, dedupe_examples, cached)
+    form = None if selection.any_case else selection.word
+    return replace(found, word=selection.label, form=form)
 
 
 def unit_vectors(index: SenseIndex, ids: np.ndarray, layer: int) -> np.ndarray:
@@ -232,7 +234,7 @@ def tag(
     index: SenseIndex, senses: Senses, context: str | Sequence[str], position: int | None
 ) -> SenseTag:
     """The sense of the word in a new sentence: its nearest sense centre."""
-    tokens, word, at = context_query(context, senses.word, position)
+    tokens, word, at = context_query(context, senses.form, position)
     vector = np.asarray(index.embedder.embed(tokens)[senses.layer, at], dtype=np.float32)
     norm = float(np.linalg.norm(vector))
     unit = vector / norm if norm > 0 else vector
@@ -278,7 +280,7 @@ def _ranked(
         ):
             ranked.append(
                 SenseExample(
-                    sense=sense, rank=rank, distance=float(distances[row]), **record.to_record()
+                    sense=sense, rank=rank, distance=float(distances[row]), **record.own_record()
                 )
             )
     return ranked
@@ -290,9 +292,7 @@ def _examples(
     if not dedupe_examples:
         return tuple(ranked[:n])
     shown, _ = dedupe(ranked, [example.distance for example in ranked], n)
-    return tuple(
-        SenseExample(**{**example.to_record(), "duplicates": copies}) for example, copies in shown
-    )
+    return tuple(replace(example, duplicates=copies) for example, copies in shown)
 
 
 def _nearest(rows: np.ndarray, distances: np.ndarray, n: int) -> np.ndarray:

@@ -10,7 +10,14 @@ import pytest
 
 @pytest.mark.parametrize(
     "name",
-    ["indexer.errors", "indexer.files", "indexer.layers", "indexer.sizes", "indexer.vectors"],
+    [
+        "indexer.display",
+        "indexer.errors",
+        "indexer.files",
+        "indexer.layers",
+        "indexer.sizes",
+        "indexer.vectors",
+    ],
 )
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))

@@ -32,7 +32,7 @@ def test_neighbors_table_shows_ranks_ids_and_kwic(built):
     want = idx.neighbors("bank", k=3, limit=2)
     assert "'bank' on layer 2, 3 nearest, scope same-word" in out
     assert "query (occurrence 1): The [[bank]] is located at the bank of Thames ." in out
-    assert out.count("rank  distance  occurrence  doc  sent  pos  context") == 2
+    assert out.count("rank  distance  occurrence  doc  sent  position  context") == 2
     rows = [line.split() for line in out.splitlines() if line[:4].strip().isdigit()]
     assert len(rows) == len(want) == 6
     for hit, row in zip(want, rows, strict=True):
@@ -48,8 +48,9 @@ def test_neighbors_json_is_stable(built):
         "-k", "4", "--format", "json", "--layer", "1",
     )  # fmt: skip
     data = json.loads(out)
-    assert list(data) == ["word", "layer", "scope", "k", "queries", "hits"]
+    assert list(data) == ["word", "layer", "scope", "k", "queries", "hits", "query"]
     assert (data["word"], data["layer"], data["scope"], data["k"]) == ("bank", 1, "same-word", 4)
+    assert data["query"] == "bank"
     assert data["queries"] == [
         {"word": "bank", "occurrence": 6, "sentence": NOTEBOOK[0], "position": 6}
     ]
@@ -64,7 +65,7 @@ def test_neighbors_csv_with_marked_context(built):
         "--index", str(built.path), "-k", "2", "--format", "csv", "--scope", "all",
     )  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == list(HIT_FIELDS)
+    assert list(rows[0]) == [*HIT_FIELDS, "left", "node", "right"]
     assert len(rows) == 2 and rows[0]["query_occurrence"] == ""
     assert rows[0]["occurrence"] == "6" and float(rows[0]["distance"]) == 0.0
 

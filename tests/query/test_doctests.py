@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["query.cache", "query.context", "query.dedupe", "query.kwic", "query.pairs",
-           "query.render", "query.search", "query.words", "query.senses.cluster",
+MODULES = ["query.cache", "query.columns", "query.context", "query.dedupe", "query.kwic",
+           "query.pairs", "query.render", "query.search", "query.words", "query.senses.cluster",
            "query.senses.labels", "query.senses.projection", "query.changes.plot",
            "tests.query.senses.scoring"]  # fmt: skip
 

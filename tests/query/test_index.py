@@ -177,7 +177,9 @@ def test_context_must_hold_the_word(idx):
 def test_unknown_word_names_the_closest(idx):
     with pytest.raises(QueryError, match=r"'bnak' does not occur in the corpus; closest.*bank"):
         idx.neighbors("bnak")
-    with pytest.raises(QueryError, match="closest words in the corpus: bank"):
+    with pytest.raises(
+        QueryError, match=r"'Bank' does not occur in this case; it occurs as 'bank': add --any-case"
+    ):
         idx.occurrences("Bank")
 
 

@@ -24,7 +24,15 @@ def test_kwic_trims_whole_tokens_to_the_window():
 def test_render_bold_and_fallback():
     assert KwicLine("the", "bank", "").render(bold=True) == f"the {BOLD}bank{RESET}"
     assert kwic_text("the bank", 1, "bank") == KwicLine("the", "bank", "")
-    assert kwic_text("New York bank", 2, "York") == KwicLine("New York bank", "York", "")
+    # a token held a space ("New York"): the word is found in the text at or after its position
+    assert kwic_text("New York bank", 1, "bank") == KwicLine("New York", "bank", "")
+    assert kwic_text("New York and New York", 2, "New York") == KwicLine(
+        "New York and", "New York", ""
+    )
+    long = " ".join(["w"] * 30) + " New York " + " ".join(["v"] * 30)
+    line = kwic_text(long, 30, "New York", width=9)
+    assert line == KwicLine("… w w w w w", "New York", "v v v v v …")
+    assert kwic_text("New York bank", 1, "Paris") == KwicLine("New York bank", "Paris", "")
 
 
 def test_aligned_keywords_share_a_column():
