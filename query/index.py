@@ -315,16 +315,20 @@ class SenseIndex:
         any_case: bool = False,
         where: str | None = None,
         settings: SenseSettings | None = None,
+        keep: bool = True,
     ) -> Comparison:
         """``word``'s (or a lemma's, a part of speech's) occurrences per group of the field
         ``by`` (or per ``bins`` of a numeric or date field: edges): the share of each of its
         senses per group, and APD, PRT and JSD between every two groups. ``bins`` are edges
-        (``"1990,2000,2010"`` or numbers): ``a-b`` holds ``a <= value < b``."""
+        (``"1990,2000,2010"`` or numbers): ``a-b`` holds ``a <= value < b``. The senses it
+        needs are kept as :meth:`senses` keeps them (``keep``)."""
         from query.changes.compare import compare
         from query.changes.groups import parse_bins
 
         selection = Selection(word, lemma, pos, any_case, where)
-        return compare(self, selection, by, bins=parse_bins(bins), layer=layer, settings=settings)
+        return compare(
+            self, selection, by, bins=parse_bins(bins), layer=layer, settings=settings, keep=keep
+        )
 
     def changes(
         self,

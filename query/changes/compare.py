@@ -154,8 +154,11 @@ def compare(
     bins: tuple[float, ...] | None = None,
     layer: int,
     settings: SenseSettings | None = None,
+    keep: bool = True,
 ) -> Comparison:
-    """Compare the groups of ``by`` for the occurrences of ``selection`` on ``layer``."""
+    """Compare the groups of ``by`` for the occurrences of ``selection`` on ``layer``; the
+    senses it needs are kept in the index directory (``keep``) as :meth:`SenseIndex.senses`
+    keeps them."""
     index.reader.check_layer(layer)
     ids = index.select(selection)
     if len(ids) == 0:
@@ -178,6 +181,7 @@ def compare(
         layer,
         settings=settings,
         examples=1,
+        keep=keep,
         **selection.filters(),
     )
     labels = _labels_of(senses.occurrence_ids, senses.labels, ids)

@@ -184,7 +184,7 @@ def api(limits: Limits) -> APIRouter:
         edges = parse_bins(bins)
         result = await one.kept(
             ("compare", selection, by, edges, layer),
-            lambda: compare_groups(one.index, selection, by, bins=edges, layer=layer),
+            lambda: compare_groups(one.index, selection, by, bins=edges, layer=layer, keep=False),
         )
         return _answer(result.to_dict())
 

@@ -4,6 +4,7 @@ ones with a 4xx naming the problem."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +87,18 @@ def test_bad_filters_and_groups_are_4xx_naming_them(periods: Server, path, param
         assert got.status_code == status
         assert said in json.dumps(got.json())
         assert client.get("/healthz").status_code == 200
+
+
+def test_compare_writes_nothing_in_the_index(period_index: Path, tmp_path: Path):
+    copy = tmp_path / "periods"
+    shutil.copytree(period_index, copy, ignore=shutil.ignore_patterns("senses"))
+    before = sorted(p.relative_to(copy) for p in copy.rglob("*"))
+    running = start({"periods": copy})
+    try:
+        with running.client() as client:
+            got = client.get("/api/periods/compare", params={"word": "bank", "by": "period"})
+            assert got.status_code == 200
+            assert [g["group"] for g in got.json()["groups"]] == ["1990s", "2010s"]
+    finally:
+        stop(running)
+    assert sorted(p.relative_to(copy) for p in copy.rglob("*")) == before
