@@ -209,16 +209,26 @@ def senses(
             "instead of the senses.",
         ),
     ] = False,
+    example_rows: Annotated[
+        bool,
+        typer.Option(
+            "--example-rows",
+            help="Write the senses' examples, one row each with its sense and the --fields, "
+            "instead of one row per sense.",
+        ),
+    ] = False,
     fmt: FormatOption = "table",
     model: ModelOption = None,
     device: DeviceOption = options.DEVICE,
 ) -> None:
     """The senses of a word over all its occurrences: sizes, labels, typical uses, a map."""
-    from query.render import render_assignments, render_senses
+    from query.render import render_assignments, render_examples, render_senses
 
     _check_format(fmt)
     if assignments and context is not None:
         raise QueryError("--assignments writes the corpus's occurrences; tag --context without it")
+    if assignments and example_rows:
+        raise QueryError("--assignments and --example-rows each write rows of their own: give one")
     wanted = _parse_senses(n)
     if plot is not None:
         from query.plots import picture_format
@@ -241,6 +251,8 @@ def senses(
     tag = result.assign(context) if context is not None else None
     if assignments:
         typer.echo(render_assignments(result, fmt))
+    elif example_rows:
+        typer.echo(render_examples(result, fmt, bold=_bold()))
     else:
         typer.echo(render_senses(result, fmt, tag=tag, bold=_bold()))
     if plot is not None:

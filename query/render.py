@@ -228,6 +228,47 @@ def render_assignments(result: Senses, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def examples_data(result: Senses) -> dict[str, Any]:
+    """The ``--format json`` answer of ``query senses --example-rows``: the senses' labels and
+    every shown example as a record (:attr:`Senses.example_fields`)."""
+    return {
+        "word": result.word,
+        "layer": result.layer,
+        "senses": [{"sense": sense.sense, "label": sense.label_text} for sense in result],
+        "examples": result.example_records(),
+    }
+
+
+def render_examples(result: Senses, fmt: str, *, bold: bool = False) -> str:
+    """Every sense's examples, one row each with its sense, rank and distance, the extra
+    columns and its keyword in context: JSON, CSV (``left``, ``node``, ``right``), or a table."""
+    if fmt == "json":
+        return _json(examples_data(result))
+    items = [example for sense in result.senses for example in sense.examples]
+    if fmt == "csv":
+        return _kwic_csv(result.example_fields, items)
+    lines = [f"{title(result.word)} on layer {result.layer}: {len(items):,} examples"]
+    rows = [
+        (
+            str(item.sense),
+            str(item.rank),
+            f"{item.distance:.4f}",
+            str(item.occurrence),
+            item.doc_id,
+            str(item.sent_id),
+            str(item.position),
+            *_cells(item, result.columns),
+        )
+        for item in items
+    ]
+    if rows:
+        kwic = aligned([item.kwic(KWIC_WIDTH) for item in items], bold=bold)
+        kwic = [line + _copies(item.duplicates) for line, item in zip(kwic, items, strict=True)]
+        header = ("sense", "rank", "distance", "occurrence", "doc", "sent", "position")
+        lines.extend(_columns((*header, *result.columns), rows, kwic))
+    return "\n".join(lines)
+
+
 def senses_table(result: Senses, *, tag: SenseTag | None = None, bold: bool = False) -> str:
     """A header, then per sense its size, share, spread, label and typical occurrences."""
     n = result.n_occurrences

@@ -278,6 +278,38 @@ def test_assignments_from_the_command_line_equal_the_api(period_index, periods):
     )
 
 
+def test_example_rows_carry_their_sense_and_fields(period_index, periods):
+    senses = periods.senses("bank", examples=3, fields="period,genre")
+    want = senses.example_records()
+    docs = {o.occurrence: o.doc_id for o in periods.occurrences("bank")}
+    index = str(period_index)
+    args = ("senses", "--word", "bank", "--index", index, "--examples", "3", "--example-rows",
+            "--fields", "period,genre")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(ok(*args, "--format", "csv"))))
+    assert len(rows) == len(want) == 3 * len(senses.senses)
+    assert [int(r["occurrence"]) for r in rows] == [w["occurrence"] for w in want]
+    assert [int(r["sense"]) for r in rows] == [w["sense"] for w in want]
+    for row in rows:
+        assert row["doc_id"] == docs[int(row["occurrence"])]
+        assert row["period"] in ("1990s", "2010s") and row["genre"]
+        tokens = row["sentence"].split()
+        assert tokens[int(row["position"])] == row["node"] == "bank"
+        assert row["left"].removeprefix(f"{ELLIPSIS} ") in " ".join(tokens[: int(row["position"])])
+    data = json.loads(ok(*args, "--format", "json"))
+    assert data["examples"] == json.loads(json.dumps(want))
+    table = ok(*args).splitlines()
+    assert table[0] == f"'bank' on layer 2: {len(want)} examples"
+    assert table[1].split()[:9] == [
+        "sense", "rank", "distance", "occurrence", "doc", "sent", "position", "period", "genre"
+    ]  # fmt: skip
+    assert len(table) == 2 + len(want)
+    message = fails(*args, "--assignments")
+    assert (
+        message
+        == "error: --assignments and --example-rows each write rows of their own: give one\n"
+    )
+
+
 # -- reprs -----------------------------------------------------------------------------------
 
 
