@@ -112,12 +112,12 @@ class LogProgress:
         self._stream, self._interval, self._clock, self._label = stream, interval, clock, label
         self._total: int | None = None
         self._exact = False
-        self._first = self._done = 0
+        self._first = self._done = self._shown = 0
         self._started = self._last = 0.0
         self._stage, self._steps, self._step = "", 0, 0
 
     def start(self, done: int, total: int | None, exact: bool) -> None:
-        self._first = self._done = done
+        self._first = self._done = self._shown = done
         self._total, self._exact = total, exact
         self._started = self._last = self._clock()
 
@@ -126,8 +126,11 @@ class LogProgress:
         self._total, self._exact = total, exact
         now = self._clock()
         if now - self._last >= self._interval:
-            self._last = now
-            self.note(self.line(now - self._started))
+            self._show(now)
+
+    def _show(self, now: float) -> None:
+        self._last, self._shown = now, self._done
+        self.note(self.line(now - self._started))
 
     def line(self, elapsed: float) -> str:
         """The tokens encoded, of how many, at what rate, and the time left at that rate (once
@@ -141,11 +144,14 @@ class LogProgress:
             text += " tokens"
         text += f", {rate:,.0f} tokens/s"
         eta = eta_seconds(self._done, self._total, rate)
-        if eta is not None and self._done - self._first >= (self._total or 0) / 100:
+        started = self._done - self._first >= (self._total or 0) / 100
+        if eta is not None and started and self._done < (self._total or 0):
             text += f", ETA {clock_text(eta)}"
         return text
 
     def stage(self, name: str, steps: int) -> None:
+        if self._done != self._shown:  # the encoding's last figures, once it is over
+            self._show(self._clock())
         self._stage, self._steps, self._step = name, steps, 0
 
     def step(self, message: str) -> None:

@@ -177,46 +177,46 @@ def encode_shard(
     index: int,
     first_occurrence: int,
     sink: ChunkSink,
-    on_sentence: Callable[[int], None],
+    on_encoded: Callable[[int], None],
 ) -> None:
     """Encode shard ``index``'s sentences into ``sink``'s buffers, handing each over when full
     (the last one when the shard ends); a sentence may continue into the next buffer.
 
     The encoder gets the shard in segments of about ``plan.segment_rows`` tokens (cut like
-    shards, so the same on a resumed run), which bounds what it holds in memory at a time.
+    shards, so the same on a resumed run), which bounds what it holds in memory at a time;
+    ``on_encoded`` is told the tokens of each segment once its vectors are in the buffers.
     """
     multiple = plan.carry_batch_size if plan.carry else 1
-    segments = plan_shards(sentences, lambda s: len(s.tokens), plan.segment_rows, multiple)
-    outputs = itertools.chain.from_iterable(
-        encoder.embed_sentences(
+    buffer: np.ndarray | None = None
+    filled, start = 0, first_occurrence
+    for segment in plan_shards(sentences, lambda s: len(s.tokens), plan.segment_rows, multiple):
+        outputs = encoder.embed_sentences(
             [s.tokens for s in segment],
             batch_tokens=plan.batch_tokens,
             carry_batch_size=plan.carry_batch_size,
             dtype=plan.dtype,
         )
-        for segment in segments
-    )
-    buffer: np.ndarray | None = None
-    filled, start = 0, first_occurrence
-    for sentence, vectors in zip(sentences, outputs, strict=True):
-        k = len(sentence.tokens)
-        if vectors.shape != (encoder.num_layers, k, encoder.dim):
-            raise ModelFormatError(
-                f"the encoder returned vectors of shape {vectors.shape} for a sentence of {k} "
-                f"tokens; expected {(encoder.num_layers, k, encoder.dim)}"
-            )
-        done = 0
-        while done < k:
-            if buffer is None:
-                buffer = sink.buffer()
-            take = min(k - done, buffer.shape[1] - filled)
-            for i, layer in enumerate(plan.layers):
-                buffer[i, filled : filled + take] = vectors[layer, done : done + take]
-            filled, done = filled + take, done + take
-            if filled == buffer.shape[1]:
-                sink.add(VectorChunk(index, start, filled, buffer))
-                buffer, filled, start = None, 0, start + filled
-        on_sentence(k)
+        tokens = 0
+        for sentence, vectors in zip(segment, outputs, strict=True):
+            k = len(sentence.tokens)
+            if vectors.shape != (encoder.num_layers, k, encoder.dim):
+                raise ModelFormatError(
+                    f"the encoder returned vectors of shape {vectors.shape} for a sentence of "
+                    f"{k} tokens; expected {(encoder.num_layers, k, encoder.dim)}"
+                )
+            done = 0
+            while done < k:
+                if buffer is None:
+                    buffer = sink.buffer()
+                take = min(k - done, buffer.shape[1] - filled)
+                for i, layer in enumerate(plan.layers):
+                    buffer[i, filled : filled + take] = vectors[layer, done : done + take]
+                filled, done = filled + take, done + take
+                if filled == buffer.shape[1]:
+                    sink.add(VectorChunk(index, start, filled, buffer))
+                    buffer, filled, start = None, 0, start + filled
+            tokens += k
+        on_encoded(tokens)
     if buffer is not None:
         sink.add(VectorChunk(index, start, filled, buffer))
 

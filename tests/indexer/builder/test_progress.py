@@ -18,6 +18,7 @@ from indexer.builder.progress import (
     make_progress,
     token_total,
 )
+from indexer.store.manifest import read_manifest
 from tests.indexer.builder.conftest import make_sentences, write_corpus
 from tests.indexer.builder.fakes import loader
 from tests.indexer.builder.test_build import Recorder
@@ -44,6 +45,23 @@ def test_log_progress_writes_a_line_per_interval_from_the_tokens_encoded():
     assert line.endswith(
         "indexer build: encoded 1,000 of 3,990 tokens (25.1%), 100 tokens/s, ETA 29.9 s"
     )
+
+
+def test_log_progress_shows_the_encodings_last_figures_when_the_next_stage_starts():
+    stream, clock = io.StringIO(), Clock()
+    progress = LogProgress(stream, interval=10, clock=clock)
+    progress.start(done=0, total=None, exact=False)
+    clock.now += 10
+    progress.advance(100, total=400, exact=False)  # a line: the interval is over
+    clock.now += 2
+    progress.advance(300, total=400, exact=True)  # none: 2 s since the last line
+    progress.stage("index", 1)
+    progress.stage("index", 1)  # nothing new encoded: no second line
+    lines = [line.split("] ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert lines == [
+        "indexer build: encoded 100 of about 400 tokens (25.0%), 10 tokens/s, ETA 30.0 s",
+        "indexer build: encoded 400 of 400 tokens (100.0%), 33 tokens/s",
+    ]
 
 
 def test_log_progress_counts_a_resumed_builds_tokens_as_done_but_not_in_the_rate():
@@ -128,7 +146,8 @@ def test_the_bar_counts_tokens_encoded_against_the_total_then_the_steps():
 
 def test_a_real_stream_never_runs_ahead_of_the_tokens_encoded(tmp_path):
     """A build whose input is read shard by shard: every figure the progress is given is the
-    count of tokens encoded, the total is never below it, and it is exact at the end."""
+    count of tokens encoded (told per encoder segment, here one per shard, once its vectors
+    are in the buffers), the total is never below it, and it is exact at the end."""
     sentences = make_sentences(3000, seed=4)
     corpus = write_corpus(tmp_path / "corpus.txt", sentences)
     recorder = Recorder()
@@ -137,13 +156,20 @@ def test_a_real_stream_never_runs_ahead_of_the_tokens_encoded(tmp_path):
     tokens = sum(map(len, sentences))
     assert recorder.started is not None and recorder.started[::2] == (0, False)
     counts = [n for n, _, _ in recorder.seen]
-    assert counts == list(itertools.accumulate(len(s) for s in sentences))
+    assert counts == shard_ends(config.out)
+    assert len(counts) > 1
     assert all(total is not None and n <= total for n, total, _ in recorder.seen)
     assert recorder.seen[-1] == (tokens, tokens, True) and report.encoded_tokens == tokens
     estimated = [total for _, total, exact in recorder.seen if not exact]
     assert estimated  # the first shards were encoded while the input was still being read
     assert all(total is not None and abs(total - tokens) <= 0.1 * tokens for total in estimated)
     assert recorder.stages == [("index", 3)]
+
+
+def shard_ends(out: Path) -> list[int]:
+    """The occurrences encoded by the end of each shard of the index in ``out``."""
+    shards = read_manifest(out).shards
+    return list(itertools.accumulate(shard.n_occurrences for shard in shards))
 
 
 def report(**changes) -> BuildReport:
@@ -211,6 +237,6 @@ def test_the_bar_of_a_real_build_stands_at_the_tokens_encoded(tmp_path):
     config = BuildConfig(out=tmp_path / "idx", shard_rows=1500, layers=(0,))
     run_build(corpus, config, load_encoder=loader(), progress=bar)
     counts = [n for n, _ in bar.seen]
-    assert counts == list(itertools.accumulate(len(s) for s in sentences))
+    assert counts == shard_ends(config.out) and len(counts) > 1
     assert all(total is not None and n <= total for n, total in bar.seen)
     assert bar.seen[-1] == (sum(map(len, sentences)),) * 2

@@ -37,11 +37,34 @@ def test_sentences_cross_chunk_boundaries():
     )
     sink, seen = Sink(rows=4), list[int]()
     encode_shard(FakeEncoder(), sentences, plan, 7, 100, sink, seen.append)
-    assert seen == [3, 5, 2, 3]
+    assert seen == [13]  # one segment: the tokens told once its vectors are in the buffers
     assert [(first, n) for first, n, _ in sink.chunks] == [(100, 4), (104, 4), (108, 4), (112, 1)]
     got = np.concatenate([rows for _, _, rows in sink.chunks], axis=1)
     want = np.concatenate([expected_vectors(t, 8, 3) for t in tokens], axis=1)[[0, 2]]
     assert np.array_equal(got, want)
+
+
+def test_the_tokens_encoded_are_told_per_segment_once_in_the_buffers():
+    tokens = [("a", "b", "c"), ("d", "e", "f", "g", "h"), ("i", "j"), ("k", "l", "m")]
+    sentences = [Sentence(t, "d0", None, i + 1) for i, t in enumerate(tokens)]
+    plan = StreamPlan(
+        layers=(0,),
+        dtype="float32",
+        shard_rows=100,
+        batch_tokens=64,
+        carry_batch_size=4,
+        carry=False,
+        segment_rows=8,
+    )
+    sink = Sink(rows=4, layers=1)
+    filled: list[tuple[int, int]] = []
+
+    def told(n: int) -> None:  # the rows handed over (and in the open buffer) by then
+        filled.append((n, sum(rows for _, rows, _ in sink.chunks)))
+
+    encode_shard(FakeEncoder(), sentences, plan, 0, 0, sink, told)
+    assert [n for n, _ in filled] == [8, 5]  # segments end at the first sentence past 8 tokens
+    assert filled[0][1] == 8 and filled[1][1] == 12  # 13th row still in the open buffer
 
 
 class CountingEncoder(FakeEncoder):
