@@ -6,13 +6,14 @@
  * path prefix) and draws five views, each a <section> of index.html with a tab:
  *   - Neighbours: keyword-in-context lines of the occurrences nearest to a query (a word, a
  *     stored occurrence, or a sentence typed by the user); a line's button searches from it.
+ *     Their contexts are cut at token boundaries to fit the width of the page (fitContexts).
  *   - Senses: the word's senses with their share and typical examples (identical sentences
  *     once), and the 2-D map of its occurrences drawn as inline SVG (one circle per occurrence,
  *     coloured by sense, ticks on both axes).
  *   - Distances: per layer, the cosine-distance matrix between the lines ticked.
  *   - Compare: the word's senses, each with its most typical occurrence, their shares in each
- *     group of a metadata field (a table with stacked bars) and the change scores (APD, PRT,
- *     JSD) between every two groups.
+ *     group of a metadata field (a table with stacked bars, the groups with no occurrence named
+ *     below it) and the change scores (APD, PRT, JSD) between every two groups.
  *   - Changes: the words ranked by how much they change between two groups of a field.
  * Where the index has metadata fields (api/<index>/fields), the search form also has a filter
  * ("Only where", an SQL condition) sent as `where` with every search of the word.
@@ -118,23 +119,73 @@ const bracketed = (sentence, position) => {
 };
 
 /*
+ * A context of a KWIC line is cut at token boundaries to fit its column, as the command line
+ * cuts it (query/kwic.py): the left one loses tokens at its start, the right one at its end,
+ * and "…" stands where tokens were left out. The column's width is known only here, so each
+ * context element is watched and fitted again whenever its width changes (a resize, a view
+ * shown). All the lines are fitted together, a binary search over the number of tokens kept
+ * in lockstep, so that each step costs one layout of the page, not one per line.
+ */
+const ELLIPSIS = "…";
+const contexts = new WeakMap();  // .left/.right element -> {tokens, side}
+const contextWatch = new ResizeObserver((entries) => fitContexts(entries.map((e) => e.target)));
+
+function contextText({ tokens, side }, kept) {
+  if (kept >= tokens.length) return tokens.join(" ");
+  return side === "left" ? [ELLIPSIS, ...tokens.slice(tokens.length - kept)].join(" ")
+    : [...tokens.slice(0, kept), ELLIPSIS].join(" ");
+}
+
+/* A context element holding `tokens` (before the word for side "left", after it for "right"). */
+function contextSpan(side, tokens) {
+  const span = el("span", { class: side });
+  if (!tokens.length) return span;
+  contexts.set(span, { tokens, side });
+  span.textContent = contextText({ tokens, side }, tokens.length);
+  contextWatch.observe(span);
+  return span;
+}
+
+/* Show in each element the most tokens that fit (a side that fits none shows "…" alone). */
+function fitContexts(elements) {
+  for (const span of elements) if (!span.isConnected) contextWatch.unobserve(span); // a line replaced
+  const jobs = elements.filter((span) => span.isConnected && span.clientWidth > 0).map((span) => {
+    const context = contexts.get(span);
+    return { span, context, fits: 0, fails: context.tokens.length + 1, trying: context.tokens.length };
+  });
+  let open = jobs;
+  while (open.length) {
+    for (const job of open) job.span.textContent = contextText(job.context, job.trying);
+    for (const job of open) {
+      if (job.span.scrollWidth <= job.span.clientWidth) job.fits = job.trying;
+      else job.fails = job.trying;
+    }
+    open = open.filter((job) => job.fails - job.fits > 1);
+    for (const job of open) job.trying = (job.fits + job.fails) >> 1;
+  }
+  for (const job of jobs) job.span.textContent = contextText(job.context, job.fits);
+}
+
+/*
  * One KWIC line: a tick box (for distances), the sentence as a button that searches from the
  * occurrence (left context right-aligned, the word in <mark>), then where it is and how far.
  * `entry` has sentence, position and, for a stored occurrence, occurrence/doc_id/sent_id.
+ * The whole sentence is the line's title (its tooltip), as the contexts may be cut.
  */
 function kwicLine(entry, cls, key, item, label) {
-  const [left, word, right] = split(entry.sentence, entry.position);
+  const tokens = entry.sentence.split(" ");
   const stored = entry.occurrence !== null && entry.occurrence !== undefined;
   const text = stored ? `occurrence ${entry.occurrence}` : "your sentence";
   const sentence = el("span", { class: "sentence" },
-    el("span", { class: "left" }, el("span", {}, left)), el("mark", {}, word),
-    el("span", { class: "right" }, right));
+    contextSpan("left", tokens.slice(0, entry.position)), el("mark", {}, tokens[entry.position] ?? ""),
+    contextSpan("right", tokens.slice(entry.position + 1)));
   const line = el("li", { class: `kwic-line ${cls}`, "data-occurrence": stored ? entry.occurrence : null },
     el("input", { type: "checkbox", class: "pick", "data-key": key, "aria-label": `Compare ${text} in Distances`,
       checked: state.selected.has(key), onchange: (e) => pick(key, e.target.checked, {
         item, sentence: entry.sentence, position: entry.position, label }) }),
     stored ? el("button", { type: "button", class: "kwic", title: `Search from ${text}: ${entry.sentence}`,
-      onclick: () => searchFrom(entry.occurrence) }, sentence) : el("span", { class: "kwic" }, sentence),
+      onclick: () => searchFrom(entry.occurrence) }, sentence) : el("span", { class: "kwic", title: entry.sentence },
+      sentence),
     el("span", { class: "meta" },
       stored && el("span", { class: "where", title: entry.doc_id === undefined ? "occurrence id"
         : `document ${entry.doc_id} · sentence ${entry.sent_id} · occurrence ${entry.occurrence}` },
@@ -404,6 +455,7 @@ const fieldType = (name) => metadata().fields.find((f) => f.name === name)?.type
 const filterValue = () => (hasMetadata() ? $("where").value.trim() : "");
 const binsOf = (view) => (BINNABLE.has(fieldType($(`${view}-by`).value)) ? $(`${view}-bins`).value.trim() : "");
 const filtered = (where) => (where ? ` where ${where}` : "");
+const listed = (names) => (names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`);
 
 /* The fields of every index served (once, at start-up); an index that cannot say has none. */
 async function loadFields() {
@@ -529,6 +581,9 @@ function renderCompare(data, query, senses) {
     el("div", { class: "table-wrap" }, shares),
     data.ungrouped > 0 && el("p", { class: "summary" },
       `${plural(data.ungrouped, "occurrence")} with no ${data.by} ${data.ungrouped === 1 ? "is" : "are"} left out.`),
+    data.empty?.length > 0 && el("p", { class: "summary empty-groups" },
+      `No occurrence of “${data.word}” in ${data.by} ${listed(data.empty)}: `,
+      `${data.empty.length === 1 ? "this group is" : "these groups are"} left out of the tables.`),
     data.pairs.length ? el("div", { class: "table-wrap" }, pairs)
       : el("p", { class: "empty" }, "One group only: nothing to compare it with.")].filter(Boolean));
 }

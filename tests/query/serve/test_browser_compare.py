@@ -31,6 +31,7 @@ driver = browser.driver
 PERIODS = "periods"
 PLAIN = "plain"
 FILTER = "period = '1990s'"
+BINS = "1990,2000,2010,2020,2030"
 
 
 # ---- Fixtures: the server over both indexes, the page ------------------------------------
@@ -231,4 +232,31 @@ def test_an_index_without_metadata_has_no_filter_and_says_so(page: Chrome) -> No
     search(page, "bank")
     wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit"))
     assert "where" not in parse_qs(urlparse(page.current_url).query)
+    assert console_errors(page) == []
+
+
+def test_compare_names_the_bins_with_no_occurrence(page: Chrome, api: httpx.Client) -> None:
+    search(page, "bank")
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit"))
+    page.find_element(By.ID, "compare-tab").click()
+    choose(page, "compare-by", "year")
+    page.find_element(By.ID, "compare-bins").send_keys(BINS)
+    page.find_element(By.CSS_SELECTOR, "#compare-form button[type=submit]").click()
+    shown = wait(page, lambda d: rows(d, "#compare-result .compare-table"))
+
+    expected = get(api, f"/api/{PERIODS}/compare", word="bank", by="year", bins=BINS, layer=2)
+    assert expected["empty"] == ["2000-2010", "2020-2030"]
+    groups = [g["group"] for g in expected["groups"]]
+    assert groups == ["1990-2000", "2010-2020"]
+    assert [row.get_attribute("data-group") for row in shown] == groups
+    (said,) = page.find_elements(By.CSS_SELECTOR, "#compare-result .empty-groups")
+    assert said.text == (
+        "No occurrence of “bank” in year 2000-2010 or 2020-2030: these groups are left out "
+        "of the tables."
+    )
+    page.find_element(By.ID, "compare-bins").clear()  # bins that every occurrence fills
+    page.find_element(By.ID, "compare-bins").send_keys("1990,2000,2020")
+    page.find_element(By.CSS_SELECTOR, "#compare-form button[type=submit]").click()
+    wait(page, lambda d: len(rows(d, "#compare-result .compare-table")) == 2 and not
+         d.find_elements(By.CSS_SELECTOR, "#compare-result .empty-groups"))  # fmt: skip
     assert console_errors(page) == []
