@@ -1,14 +1,18 @@
-"""The bundled demo model separates the senses of ambiguous words on unseen generator sentences.
+"""The bundled demo model separates the senses of ambiguous words on unseen generator sentences;
+the hand-written ordinary sentences it is scored on are none of its training lines.
 
 Sentences come from the sample-corpus generator with another seed, minus every line of the
 training corpus. For each word, over all triples (anchor, same-sense occurrence, other-sense
-occurrence), the anchor's layer-2 vector must be nearer (cosine) to the same-sense one.
+occurrence), the anchor's layer-2 vector must be nearer (cosine) to the same-sense one. The
+ordinary sentences of ``configs/sample/ordinary.tsv`` (scored by
+``python -m benchmarks.demo_accuracy``) cover every sense and are no line of the corpus.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +21,7 @@ import pytest
 import indexer
 from indexer.encoder.encoder import Encoder
 from indexer.encoder.loader import load_encoder
+from tools.ordinary import ordinary_senses, read_ordinary
 from tools.sample_corpus import SampleSentence, ambiguous_words, generate_heldout
 from tools.train_demo import COMMAND, readme
 
@@ -97,3 +102,15 @@ def test_layer_0_is_the_same_for_every_context(encoder, training_lines):
     layer0 = np.concatenate([vectors(encoder, xs, 0) for xs in by_sense.values()])
     np.testing.assert_allclose(layer0, np.broadcast_to(layer0[0], layer0.shape), rtol=0, atol=1e-6)
     assert np.abs(layer0[0]).max() > 0
+
+
+def test_the_ordinary_sentences_are_unseen_and_cover_every_sense(training_lines):
+    sentences = read_ordinary()
+    assert ordinary_senses(sentences) == ambiguous_words()
+    for (word, sense), n in Counter((s.word, s.sense) for s in sentences).items():
+        assert n >= 8, (word, sense, n)
+    texts = {s.text for s in sentences}
+    assert len(texts) == len(sentences)
+    heldout = (ROOT / "configs/sample/heldout.txt").read_text(encoding="utf-8").splitlines()
+    assert not texts & set(training_lines) and not texts & set(heldout)
+    assert all(s.text.split().count(s.word) == 1 for s in sentences)
