@@ -192,7 +192,7 @@ def senses(
         typer.Option(help="Tag the word in this sentence with its sense ([[w]] marks it)."),
     ] = None,
     plot: PlotOption = None,
-    dedupe: DedupeOption = False,
+    dedupe: DedupeOption = options.SENSE_DEDUPE,
     refresh: Annotated[
         bool, typer.Option(help="Compute again rather than read the kept result.")
     ] = False,

@@ -265,7 +265,7 @@ class SenseIndex:
         n: int | None = None,
         *,
         examples: int = options.EXAMPLES,
-        dedupe: bool = False,
+        dedupe: bool = options.SENSE_DEDUPE,
         refresh: bool = False,
         keep: bool = True,
         settings: SenseSettings | None = None,
@@ -279,10 +279,10 @@ class SenseIndex:
 
         ``n`` forces the number of senses (None: found by the criterion of
         :mod:`query.senses.cluster`); ``examples`` typical occurrences are shown per sense
-        (``dedupe``: identical sentences once). The result is kept in the index directory
-        (``keep``) and read back by the next call while the index is unchanged (``refresh``
-        computes it again). Examples carry ``lemma`` and ``upos`` where the index has them,
-        and the ``fields`` named.
+        (``dedupe``, the default: identical sentences once, with their count). The result is
+        kept in the index directory (``keep``) and read back by the next call while the index
+        is unchanged (``refresh`` computes it again). Examples carry ``lemma`` and ``upos``
+        where the index has them, and the ``fields`` named.
         """
         from query.senses.cluster import SenseSettings
         from query.senses.induce import word_senses

@@ -22,6 +22,9 @@ CACHE_SHARDS = 128
 CACHE_VECTORS = "256M"
 #: Typical occurrences shown per sense.
 EXAMPLES = 5
+#: Whether a sense's examples show identical sentences once (a corpus that repeats a sentence
+#: would otherwise show it as every one of a sense's most typical occurrences).
+SENSE_DEDUPE = True
 #: Points drawn at most on a map of a word's occurrences (a seeded sample beyond).
 PLOT_POINTS = 20_000
 #: Occurrences a word needs in each of two groups to be ranked by ``query changes``.

@@ -291,7 +291,7 @@ def api(limits: Limits) -> APIRouter:
         layer: Layer = options.LAYER,
         senses: Senses = "auto",
         examples: Examples = options.EXAMPLES,
-        dedupe: bool = False,
+        dedupe: bool = options.SENSE_DEDUPE,
         lemma: Lemma = None,
         pos: Pos = None,
         any_case: bool = False,
