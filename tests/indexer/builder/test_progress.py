@@ -166,7 +166,7 @@ def test_a_real_stream_never_runs_ahead_of_the_tokens_encoded(tmp_path):
     assert recorder.stages == [("index", 3)]
 
 
-def shard_ends(out: Path) -> list[int]:
+def shard_ends(out: str | Path) -> list[int]:
     """The occurrences encoded by the end of each shard of the index in ``out``."""
     shards = read_manifest(out).shards
     return list(itertools.accumulate(shard.n_occurrences for shard in shards))
