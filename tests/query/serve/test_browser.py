@@ -369,10 +369,11 @@ def test_the_senses_show_distinct_examples_and_the_map_its_scale(
     wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit"))
     page.find_element(By.ID, "senses-tab").click()
     wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#sense-map circle.point"))
-    plain = get(api, f"/api/{index_name}/senses", word="bank", layer=2)
+    plain = get(api, f"/api/{index_name}/senses", word="bank", layer=2, dedupe=False)
     repeated = [s for s in plain["senses"] if len({e["sentence"] for e in s["examples"]}) < 5]
     assert repeated, "the index repeats no sentence among the typical ones: nothing is checked"
-    deduped = get(api, f"/api/{index_name}/senses", word="bank", layer=2, dedupe=True)
+    deduped = get(api, f"/api/{index_name}/senses", word="bank", layer=2)  # the default
+    assert deduped == get(api, f"/api/{index_name}/senses", word="bank", layer=2, dedupe=True)
     for shown, sense in zip(page.find_elements(By.CSS_SELECTOR, "#senses .sense"),
                             deduped["senses"], strict=True):  # fmt: skip
         lines = shown.find_elements(By.CSS_SELECTOR, ".example")
