@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from indexer.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 only
-    import tomli as tomllib
+from tools.sample_grammar import read_grammar, string_list
 
 GRAMMAR_FILE = Path(__file__).with_name("everyday_grammar.toml")
 WORD_MARK = "~"
@@ -29,9 +24,7 @@ class SenseFrames:
 
 
 def _strings(value: Any, key: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a non-empty array of strings", path=GRAMMAR_FILE)
-    return tuple(value)
+    return string_list(value, key, GRAMMAR_FILE)
 
 
 def _frames(value: Any, key: str) -> tuple[str, ...]:
@@ -53,8 +46,7 @@ Grammar = tuple[
 
 def _load() -> Grammar:
     """(slots, openings, filler, neutral parts, senses) of the grammar file."""
-    with GRAMMAR_FILE.open("rb") as handle:
-        data = tomllib.load(handle)
+    data = read_grammar(GRAMMAR_FILE)
     slots = {k: _strings(v, f"slots.{k}") for k, v in data["slots"].items()}
     neutral = SenseFrames(
         _strings(data["neutral"].get("left"), "neutral.left"),

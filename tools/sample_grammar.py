@@ -18,10 +18,21 @@ GRAMMAR_FILE = Path(__file__).with_name("sample_grammar.toml")
 Frames = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-def _strings(value: Any, key: str) -> tuple[str, ...]:
+def read_grammar(path: Path) -> dict[str, Any]:
+    """The TOML table of the grammar file ``path``."""
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def string_list(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    """``value`` as a tuple of strings, or a :class:`ConfigError` naming ``key`` in ``path``."""
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a non-empty array of strings", path=GRAMMAR_FILE)
+        raise ConfigError(f"{key} must be a non-empty array of strings", path=path)
     return tuple(value)
+
+
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    return string_list(value, key, GRAMMAR_FILE)
 
 
 Grammar = tuple[
@@ -31,8 +42,7 @@ Grammar = tuple[
 
 def _load() -> Grammar:
     """(slots, openings, filler, senses) of the grammar file."""
-    with GRAMMAR_FILE.open("rb") as handle:
-        data = tomllib.load(handle)
+    data = read_grammar(GRAMMAR_FILE)
     slots = {k: _strings(v, f"slots.{k}") for k, v in data["slots"].items()}
     senses: dict[tuple[str, str], Frames] = {}
     for word, table in data["senses"].items():
